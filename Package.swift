@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+import Foundation  // manifest only (for the absolute path of the linker script); the library stays free of it
+
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+let staticStdlib = ProcessInfo.processInfo.environment["GSAU_STATIC_STDLIB"] == "1"
+
+let package = Package(
+    name: "gsau",
+    products: [
+        // ── public products ──────────────────────────────────────────────
+        .library(name: "gsau", type: .dynamic, targets: ["GSAUCAPI"]),   // libgsau.so, C ABI
+        .executable(name: "gsau-cli", targets: ["gsau-cli"]),            // command line
+        .executable(name: "gsau-bench", targets: ["gsau-bench"]),        // benchmarks
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // ── implementation ───────────────────────────────────────────────
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "GSAU",
+                dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+        .target(name: "GSAUCAPI", dependencies: ["GSAU"],
+                linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(root)/gsau.map"]
+                                              + (staticStdlib ? ["-static-stdlib"] : []))]),
+        .executableTarget(name: "gsau-cli",
+                          dependencies: ["GSAU", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "gsau-bench", dependencies: ["GSAU", "CBLAS"]),
+        // ── tests ────────────────────────────────────────────────────────
+        .testTarget(name: "GSAUTests", dependencies: ["GSAU", "GSAUCAPI"],
+                    resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+import GSAU
+print(BLASInfo.summary)
