@@ -24,7 +24,8 @@ let package = Package(
         .target(name: "GSAU",
                 dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
-        .target(name: "GSAUCAPI", dependencies: ["GSAU"],
+        .systemLibrary(name: "GSAUHeader", path: "Sources/GSAUHeader"),   // include/gsau.h for Swift
+        .target(name: "GSAUCAPI", dependencies: ["GSAU", "GSAUHeader"],
                 linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(root)/gsau.map"]
                                               + (staticStdlib ? ["-static-stdlib"] : []))]),
         .executableTarget(name: "gsau-cli",

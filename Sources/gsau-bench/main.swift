@@ -1,2 +1,62 @@
 import GSAU
-print(BLASInfo.summary)
+import Glibc
+
+// gsau-bench: benchmarks whose results are committed under bench/results/.
+//   gsau-bench load [--runs N] [--out DIR]   load + split of data/beauty.txt and data/beauty.inter
+//   gsau-bench eval [--runs N] [--out DIR]   full-ranking evaluation of all Beauty users (popularity scores)
+
+var args = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String, _ fallback: String) -> String {
+    if let i = args.firstIndex(of: name), i + 1 < args.count { return args[i + 1] }
+    return fallback
+}
+let command = args.first ?? "all"
+let runs = Int(option("--runs", "7")) ?? 7
+let outDir = option("--out", "bench/results")
+let dataDir = option("--data", "data")
+print("gsau-bench \(command): \(BLASInfo.summary)")
+
+do {
+    if command == "load" || command == "all" {
+        for file in ["beauty.txt", "beauty.inter"] {
+            let path = "\(dataDir)/\(file)"
+            var dataset: Dataset? = nil
+            let times = try timeRuns(runs) { dataset = try Dataset.load(path: path, options: DatasetOptions(minUserInteractions: 5, minItemInteractions: 5)) }
+            var json = JSONObject()
+            json.set("benchmark", "load \(file): read, 5-core filter, id maps, time order, leave-one-out split")
+            json.set("file", path)
+            json.set("runs", runs)
+            json.set("seconds_median", median(times))
+            json.set("seconds_min", times.min()!)
+            json.set("seconds", times)
+            json.set("users", dataset!.userCount)
+            json.set("items", dataset!.itemCount)
+            json.set("interactions", dataset!.interactionCount)
+            machineFields(&json)
+            writeResult(json, to: "\(outDir)/load-\(file.replacingOccurrences(".", "-")).json")
+        }
+    }
+    if command == "eval" || command == "all" {
+        let dataset = try Dataset.load(path: "\(dataDir)/beauty.txt")
+        let scorer = PopularityModel(dataset: dataset)
+        let evaluator = Evaluator(dataset: dataset)
+        var metrics: RankingMetrics? = nil
+        let times = try timeRuns(runs) { metrics = try evaluator.evaluate(scorer, split: .test, masking: .none, ks: [5, 10, 20, 50]) }
+        var json = JSONObject()
+        json.set("benchmark", "full-ranking evaluation of every Beauty user over all items (popularity scores; score copy + rank + metrics)")
+        json.set("users", metrics!.userCount)
+        json.set("items", dataset.itemCount)
+        json.set("runs", runs)
+        json.set("seconds_median", median(times))
+        json.set("seconds_min", times.min()!)
+        json.set("users_per_second_median", Double(metrics!.userCount) / median(times))
+        var test = JSONObject()
+        for (name, value) in metrics!.named { test.set(name, RankingMetrics.rounded(value)) }
+        json.set("test", object: test)
+        machineFields(&json)
+        writeResult(json, to: "\(outDir)/eval-beauty-popularity.json")
+    }
+} catch {
+    print("error: \(error)")
+    exit(1)
+}

@@ -25,3 +25,8 @@ public enum BLASInfo {
     /// One line for logs and benchmark output, e.g. "OpenBLAS core=Prescott threads=2".
     public static var summary: String { "OpenBLAS core=\(coreName) threads=\(threads)" }
 }
+
+extension BLASInfo {
+    /// The OpenBLAS core name as the library's own static C string (for the C API).
+    public static var coreNamePointer: UnsafePointer<CChar>? { UnsafePointer(openblas_get_corename()) }
+}

@@ -1,0 +1,48 @@
+# gsau — build, run, test, install.
+#   make demo      install what is missing, build (release), run the main job on data/beauty-mini.txt
+#   make test      install what is missing, run every test: Swift, the C example, the Python binding
+#   make bench     benchmarks (results under bench/results/)
+#   make install   PREFIX=/usr/local: header, library, pkg-config file
+SWIFT   ?= swift
+PYTHON  ?= python3
+CC      ?= cc
+PREFIX  ?= /usr/local
+RELEASE := .build/release
+CFLAGS_EXAMPLE := -std=c11 -O2 -Wall -Wextra -Werror -Iinclude
+
+.PHONY: all deps build demo test test-swift test-c test-python bench clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release
+
+demo: build
+	$(RELEASE)/gsau-cli stats data/beauty-mini.txt
+	$(RELEASE)/gsau-cli evaluate data/beauty-mini.txt --model popularity
+	$(RELEASE)/gsau-cli recommend data/beauty-mini.txt --model popularity --user 1 -n 10 --filter-seen
+
+test: deps test-swift test-c test-python
+	@echo "all tests passed"
+
+test-swift:
+	$(SWIFT) test
+
+$(RELEASE)/libgsau.so: deps
+	$(SWIFT) build -c release --product gsau
+
+test-c: $(RELEASE)/libgsau.so
+	$(CC) $(CFLAGS_EXAMPLE) examples/c/dataset_stats.c -L$(RELEASE) -lgsau -Wl,-rpath,"$(CURDIR)/$(RELEASE)" -o $(RELEASE)/dataset_stats
+	$(RELEASE)/dataset_stats data/beauty.inter 5
+
+test-python: $(RELEASE)/libgsau.so
+	GSAU_LIBRARY_PATH="$(CURDIR)/$(RELEASE)/libgsau.so" $(PYTHON) -m pytest -q bindings/python/tests
+
+bench: build
+	$(RELEASE)/gsau-bench
+
+clean:
+	rm -rf .build

@@ -1,0 +1,202 @@
+import Dispatch
+
+// Multi-head scaled dot-product self-attention core over PACKED variable-length sequences.
+//
+// Packing is how the engine skips padding: the B sequences of a batch are concatenated token by
+// token, and tokens offsets[b] ..< offsets[b+1] belong to sequence b (position 0 = oldest item).
+// Attention never crosses sequence boundaries.
+//
+// Shapes (row-major; t is the global token index, d = heads · headDim):
+//   qkv:          [tokens, 3d]   column blocks q | k | v; head h uses columns h·headDim ..< (h+1)·headDim
+//                                of each block (the layout of three nn.Linear(d, d) outputs side by side)
+//   offsets:      [B + 1] Int32  non-decreasing, normally offsets[0] = 0 and tokens = offsets[B]; all
+//                                buffers are indexed by the global token index, so a call on
+//                                `offsets + b, sequences: 1` processes sequence b alone in place
+//   context:      [tokens, d]    heads concatenated, as RecBole's `context_layer`
+//   probs:        [tokens, heads, maxLength]  workspace: softmax probabilities BEFORE dropout; row
+//                                (t, h) holds the weights of query t over the keys 0 ..< nKeys of its
+//                                sequence (nKeys = i + 1 when causal, L otherwise); entries past nKeys
+//                                are left untouched and never read
+//   dropoutMask:  [tokens, heads, maxLength]  workspace (only when attention dropout is on): the
+//                                per-probability dropout scale (0 or 1/(1 − p)), same layout
+// maxLength must be ≥ the longest sequence (50 for the spec's SASRec).
+//
+// scores = q·kᵀ / √headDim over the allowed keys, P = softmax(scores), P' = dropout(P),
+// context = P' · v.
+//
+// Masking. RecBole adds −10000 (not −inf) to the scores of future keys (j > i, causal) and of PAD
+// keys before the softmax. With packed sequences there are no PAD keys, and for the future keys
+// exp(score − 10000 − max) underflows to exactly 0 in float32 (it is below 1e-4300 while the
+// smallest float32 subnormal is 1.4e-45), because real scores differ by far less than 10000. So
+// excluding those keys from the softmax, as done here, is equivalent: the masked keys contribute
+// exactly 0 in the original too. Outputs at padded query positions are never read by the model,
+// and every other layer is row-wise, so dropping padded queries changes nothing either.
+//
+// Parallelism: sequences are independent and each one writes only its own token rows (context,
+// probs, dqkv), so sequences are processed with DispatchQueue.concurrentPerform when the batch is
+// large enough. Per-sequence arithmetic is identical in either path, so results are bitwise the
+// same for any thread count. Dropout masks are drawn serially, before the parallel part, so they
+// depend only on the generator state.
+
+/// Forward pass. Attention dropout is applied when `dropout > 0` (then `dropoutMask` must be
+/// given; a fresh mask over the whole [tokens, heads, maxLength] workspace is drawn from `rng`).
+/// With `dropout == 0` no random numbers are drawn and `dropoutMask` is ignored.
+func attentionForward<T: GSAUScalar>(context: UnsafeMutablePointer<T>,
+                                     probs: UnsafeMutablePointer<T>,
+                                     dropoutMask: UnsafeMutablePointer<T>?,
+                                     qkv: UnsafePointer<T>,
+                                     offsets: UnsafePointer<Int32>, sequences: Int,
+                                     maxLength: Int, dim: Int, heads: Int, causal: Bool,
+                                     dropout p: Double, rng: inout RandomGenerator) {
+    assert(heads > 0 && dim % heads == 0, "dim must be a multiple of heads")
+    let tokens = Int(offsets[sequences])
+    var mask: UnsafeMutablePointer<T>? = nil
+    if p > 0 {
+        assert(dropoutMask != nil, "attention dropout needs a dropoutMask workspace")
+        if let dropoutMask {
+            dropoutFillMask(mask: dropoutMask, count: tokens * heads * maxLength, p: p, rng: &rng)
+            mask = dropoutMask
+        }
+    }
+    let job = AttentionJob(qkv: qkv, offsets: offsets, maxLength: maxLength, dim: dim, heads: heads,
+                           causal: causal, probs: probs, mask: mask,
+                           context: context, dContext: nil, dQKV: nil)
+    job.run(sequences: sequences, tokens: tokens)
+}
+
+/// Backward pass; ACCUMULATES into dqkv [tokens, 3d] (+=). Needs the forward's qkv, probs and
+/// dropoutMask (pass the same mask and a nonzero `dropout` exactly when the forward used dropout).
+///   dv_j += Σ_i P'_ij dctx_i,   dP_ij = (dctx_i · v_j) · mask_ij,
+///   dS_ij = P_ij (dP_ij − Σ_k P_ik dP_ik),
+///   dq_i += Σ_j dS_ij k_j / √headDim,   dk_j += Σ_i dS_ij q_i / √headDim.
+func attentionBackward<T: GSAUScalar>(dQKV: UnsafeMutablePointer<T>,
+                                      dContext: UnsafePointer<T>,
+                                      qkv: UnsafePointer<T>,
+                                      probs: UnsafePointer<T>,
+                                      dropoutMask: UnsafePointer<T>?,
+                                      offsets: UnsafePointer<Int32>, sequences: Int,
+                                      maxLength: Int, dim: Int, heads: Int, causal: Bool,
+                                      dropout p: Double) {
+    let tokens = Int(offsets[sequences])
+    let mask = p > 0 ? dropoutMask.map { UnsafeMutablePointer(mutating: $0) } : nil
+    let job = AttentionJob(qkv: qkv, offsets: offsets, maxLength: maxLength, dim: dim, heads: heads,
+                           causal: causal, probs: UnsafeMutablePointer(mutating: probs), mask: mask,
+                           context: nil, dContext: dContext, dQKV: dQKV)
+    job.run(sequences: sequences, tokens: tokens)
+}
+
+/// The shared state of one attention call; `@unchecked Sendable` because sequences touch disjoint
+/// token rows of every buffer.
+private struct AttentionJob<T: GSAUScalar>: @unchecked Sendable {
+    let qkv: UnsafePointer<T>
+    let offsets: UnsafePointer<Int32>
+    let maxLength: Int
+    let dim: Int
+    let heads: Int
+    let causal: Bool
+    let probs: UnsafeMutablePointer<T>      // only written by the forward pass
+    let mask: UnsafeMutablePointer<T>?      // nil: no dropout
+    let context: UnsafeMutablePointer<T>?   // set for the forward pass
+    let dContext: UnsafePointer<T>?         // set (with dQKV) for the backward pass
+    let dQKV: UnsafeMutablePointer<T>?
+
+    var headDim: Int { dim / heads }
+    var stride: Int { 3 * dim }              // row stride of qkv / dqkv
+    var scale: T { 1 / T.sqrt(T(headDim)) }
+
+    /// Runs the forward (when `context` is set) or backward pass for every sequence, in parallel
+    /// when the batch is worth it.
+    func run(sequences: Int, tokens: Int) {
+        if sequences >= 4 && tokens * dim >= 4096 {
+            DispatchQueue.concurrentPerform(iterations: sequences) { self.sequence($0) }
+        } else {
+            for b in 0..<sequences { sequence(b) }
+        }
+    }
+
+    func sequence(_ b: Int) {
+        if let context {
+            forward(sequence: b, context: context)
+        } else if let dQKV, let dContext {
+            backward(sequence: b, dQKV: dQKV, dContext: dContext)
+        }
+    }
+
+    func forward(sequence b: Int, context: UnsafeMutablePointer<T>) {
+        let base = Int(offsets[b])
+        let length = Int(offsets[b + 1]) - base
+        assert(length <= maxLength, "sequence longer than maxLength")
+        let dh = headDim, s = scale, d = dim, stride = stride
+        for i in 0..<length {
+            let nKeys = causal ? i + 1 : length
+            for h in 0..<heads {
+                let rowIndex = ((base + i) * heads + h) * maxLength
+                let row = probs + rowIndex
+                let q = qkv + (base + i) * stride + h * dh
+                // scores and their max
+                var maxScore = -T.infinity
+                for j in 0..<nKeys {
+                    let k = qkv + (base + j) * stride + d + h * dh
+                    var dot: T = 0
+                    for e in 0..<dh { dot += q[e] * k[e] }
+                    let score = dot * s
+                    row[j] = score
+                    maxScore = max(maxScore, score)
+                }
+                // softmax over the allowed keys
+                var sum: T = 0
+                for j in 0..<nKeys { let e = T.exp(row[j] - maxScore); row[j] = e; sum += e }
+                let invSum = 1 / sum
+                for j in 0..<nKeys { row[j] *= invSum }
+                // context = dropout(P) · v
+                let out = context + (base + i) * d + h * dh
+                for e in 0..<dh { out[e] = 0 }
+                let m = mask.map { $0 + rowIndex }
+                for j in 0..<nKeys {
+                    let w = m.map { row[j] * $0[j] } ?? row[j]
+                    let v = qkv + (base + j) * stride + 2 * d + h * dh
+                    for e in 0..<dh { out[e] += w * v[e] }
+                }
+            }
+        }
+    }
+
+    func backward(sequence b: Int, dQKV: UnsafeMutablePointer<T>, dContext: UnsafePointer<T>) {
+        let base = Int(offsets[b])
+        let length = Int(offsets[b + 1]) - base
+        let dh = headDim, s = scale, d = dim, stride = stride
+        withUnsafeTemporaryAllocation(of: T.self, capacity: max(1, maxLength)) { scratch in
+            let dP = scratch.baseAddress!
+            for i in 0..<length {
+                let nKeys = causal ? i + 1 : length
+                for h in 0..<heads {
+                    let rowIndex = ((base + i) * heads + h) * maxLength
+                    let row = UnsafePointer(probs + rowIndex)
+                    let m = mask.map { UnsafePointer($0 + rowIndex) }
+                    let dctx = dContext + (base + i) * d + h * dh
+                    // through context = P'·v: dv and dP
+                    var pdp: T = 0
+                    for j in 0..<nKeys {
+                        let keep = m.map { $0[j] } ?? 1
+                        let w = row[j] * keep
+                        let v = qkv + (base + j) * stride + 2 * d + h * dh
+                        let dv = dQKV + (base + j) * stride + 2 * d + h * dh
+                        var dot: T = 0
+                        for e in 0..<dh { dot += dctx[e] * v[e]; dv[e] += w * dctx[e] }
+                        dP[j] = dot * keep
+                        pdp += row[j] * dP[j]
+                    }
+                    // through the softmax and the scaled scores: dq, dk
+                    let q = qkv + (base + i) * stride + h * dh
+                    let dq = dQKV + (base + i) * stride + h * dh
+                    for j in 0..<nKeys {
+                        let dScore = row[j] * (dP[j] - pdp) * s
+                        let k = qkv + (base + j) * stride + d + h * dh
+                        let dk = dQKV + (base + j) * stride + d + h * dh
+                        for e in 0..<dh { dq[e] += dScore * k[e]; dk[e] += dScore * q[e] }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+// Inverted dropout (nn.Dropout in training mode): each element is kept with probability 1 − p and
+// then scaled by 1/(1 − p), or zeroed with probability p. The mask is stored as a per-element
+// scale (0 or 1/(1 − p)) so the backward pass is a single multiply.
+//
+// Shapes: x, y, mask: [count] (elementwise; any layout).
+// p = 0 is an exact identity (mask = 1, y = x bit for bit) and draws no random numbers; p ≥ 1 zeroes
+// everything (PyTorch's behaviour for p = 1).
+
+/// Fills `mask[count]` with dropout scales drawn from `rng`: 0 with probability p, else 1/(1 − p).
+/// Draws exactly `count` uniforms when 0 < p < 1, none otherwise (deterministic per seed).
+func dropoutFillMask<T: GSAUScalar>(mask: UnsafeMutablePointer<T>, count: Int, p: Double,
+                                    rng: inout RandomGenerator) {
+    if p <= 0 { mask.update(repeating: 1, count: count); return }
+    if p >= 1 { mask.update(repeating: 0, count: count); return }
+    let keepScale = T(1 / (1 - p))
+    for i in 0..<count {
+        mask[i] = rng.nextUniform() < p ? 0 : keepScale
+    }
+}
+
+/// y = x ⊙ mask with a freshly drawn mask, which is kept for the backward pass. `y` may alias `x`.
+/// With p = 0, y is an exact copy of x.
+func dropoutForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
+                                   mask: UnsafeMutablePointer<T>,
+                                   input x: UnsafePointer<T>, count: Int, p: Double,
+                                   rng: inout RandomGenerator) {
+    dropoutFillMask(mask: mask, count: count, p: p, rng: &rng)
+    if p <= 0 {
+        if UnsafePointer(y) != x { y.update(from: x, count: count) }
+        return
+    }
+    for i in 0..<count { y[i] = x[i] * mask[i] }
+}
+
+/// Backward pass; ACCUMULATES dx += dy ⊙ mask.
+func dropoutBackward<T: GSAUScalar>(dInput dx: UnsafeMutablePointer<T>,
+                                    dOutput dy: UnsafePointer<T>,
+                                    mask: UnsafePointer<T>, count: Int) {
+    for i in 0..<count { dx[i] += dy[i] * mask[i] }
+}

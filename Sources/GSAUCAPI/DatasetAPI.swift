@@ -1,0 +1,68 @@
+import GSAU
+import GSAUHeader
+
+// gsau_dataset_*: load, statistics, free.
+
+@_cdecl("gsau_dataset_options_init")
+public func gsau_dataset_options_init(_ opts: UnsafeMutablePointer<gsau_dataset_options>?) {
+    guard let opts else { return }
+    opts.pointee = gsau_dataset_options(struct_size: UInt32(MemoryLayout<gsau_dataset_options>.size),
+                                        format: GSAU_FORMAT_AUTO, min_user_interactions: 0,
+                                        min_item_interactions: 0, refuse_short_users: 0)
+}
+
+func datasetOptions(_ opts: UnsafePointer<gsau_dataset_options>?) throws -> DatasetOptions {
+    guard let opts else { return DatasetOptions() }
+    let o = opts.pointee
+    try checkStructSize(o.struct_size, minimum: MemoryLayout<gsau_dataset_options>.size, "gsau_dataset_options")
+    let format: DataFormat?
+    switch o.format {
+    case GSAU_FORMAT_AUTO: format = nil
+    case GSAU_FORMAT_SEQUENCE: format = .sequence
+    case GSAU_FORMAT_ATOMIC: format = .atomic
+    case GSAU_FORMAT_CSV: format = .csv
+    default: throw BoundaryError.invalid("opts.format is \(o.format); expected GSAU_FORMAT_AUTO/SEQUENCE/ATOMIC/CSV (0..3)")
+    }
+    guard o.min_user_interactions >= 0, o.min_item_interactions >= 0 else {
+        throw BoundaryError.invalid("k-core thresholds must be >= 0 (got \(o.min_user_interactions), \(o.min_item_interactions))")
+    }
+    guard o.refuse_short_users == 0 || o.refuse_short_users == 1 else {
+        throw BoundaryError.invalid("opts.refuse_short_users must be 0 or 1 (got \(o.refuse_short_users))")
+    }
+    return DatasetOptions(format: format, minUserInteractions: Int(o.min_user_interactions),
+                          minItemInteractions: Int(o.min_item_interactions),
+                          shortUsers: o.refuse_short_users == 1 ? .refuse : .drop)
+}
+
+@_cdecl("gsau_dataset_load")
+public func gsau_dataset_load(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ path: UnsafePointer<CChar>?,
+                              _ opts: UnsafePointer<gsau_dataset_options>?) -> gsau_status {
+    withStatus("gsau_dataset_load") {
+        guard let out else { throw BoundaryError.invalid("out is NULL") }
+        guard let path else { throw BoundaryError.invalid("path is NULL") }
+        let dataset = try Dataset.load(path: String(cString: path), options: try datasetOptions(opts))
+        out.pointee = register(DatasetHandle(dataset))
+    }
+}
+
+@_cdecl("gsau_dataset_free")
+public func gsau_dataset_free(_ ds: OpaquePointer?) { release(ds) }
+
+@_cdecl("gsau_dataset_stats_get")
+public func gsau_dataset_stats_get(_ ds: OpaquePointer?, _ out: UnsafeMutablePointer<gsau_dataset_stats>?) -> gsau_status {
+    withStatus("gsau_dataset_stats_get") {
+        let d = try resolve(ds, as: DatasetHandle.self, magic: DatasetHandle.magic, "dataset").dataset
+        guard let out else { throw BoundaryError.invalid("out is NULL") }
+        try checkStructSize(out.pointee.struct_size, minimum: MemoryLayout<gsau_dataset_stats>.size, "gsau_dataset_stats")
+        out.pointee.n_users = Int64(d.userCount)
+        out.pointee.n_items = Int64(d.itemCount)
+        out.pointee.n_interactions = Int64(d.interactionCount)
+        out.pointee.n_train_interactions = Int64(d.trainInteractionCount)
+        out.pointee.n_valid = Int64(d.userCount)
+        out.pointee.n_test = Int64(d.userCount)
+        out.pointee.n_sequential_train_examples = Int64(d.sequentialTrainExampleCount)
+        out.pointee.n_rows_read = Int64(d.report.rowsRead)
+        out.pointee.n_rows_removed_by_kcore = Int64(d.report.rowsRemovedByKCore)
+        out.pointee.n_users_dropped_short = Int64(d.report.usersDroppedTooShort)
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import GSAU
+import Glibc
+
+@main
+struct GSAUCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gsau",
+        abstract: "GSAU recommender engine: load data, evaluate, recommend.",
+        subcommands: [Stats.self, Evaluate.self, Recommend.self])
+}
+
+/// Options shared by every command that reads an interaction file.
+struct DataOptions: ParsableArguments {
+    @Argument(help: "Interaction file: one line per user (.txt), RecBole atomic (.inter) or CSV (.csv).")
+    var path: String
+
+    @Option(help: "File format: auto, sequence, atomic, csv.")
+    var format: String = "auto"
+
+    @Option(help: "Iterative k-core: drop users and items with fewer interactions, repeated until stable (0 = off; the paper uses 5).")
+    var kcore: Int = 0
+
+    @Flag(help: "Fail on users with fewer than 3 interactions instead of dropping them.")
+    var refuseShortUsers = false
+
+    func load() throws -> (Dataset, Double) {
+        var options = DatasetOptions(minUserInteractions: kcore, minItemInteractions: kcore,
+                                     shortUsers: refuseShortUsers ? .refuse : .drop)
+        if format != "auto" {
+            guard let f = DataFormat(rawValue: format) else {
+                throw ValidationError("unknown format '\(format)'; use auto, sequence, atomic or csv")
+            }
+            options.format = f
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let dataset = try Dataset.load(path: path, options: options)
+        let seconds = (clock.now - start).seconds
+        for warning in dataset.report.warnings { printErr("warning: \(warning)") }
+        return (dataset, seconds)
+    }
+}
+
+func printErr(_ s: String) {
+    var stderr = StandardError()
+    print(s, to: &stderr)
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) { fputs(string, stderr) }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+
+/// Warns when OpenBLAS runs its generic kernels: matrix products are then ~3× slower.
+func warnAboutBLAS() {
+    if BLASInfo.isGenericFallback {
+        printErr("warning: OpenBLAS selected its generic '\(BLASInfo.coreName)' kernels on this CPU; matrix products run about 3x slower. Set OPENBLAS_CORETYPE (e.g. SkylakeX, Haswell or Zen) before starting gsau; see README, 'BLAS core type'.")
+    }
+}

@@ -1,2 +1,0 @@
-import GSAU
-print(BLASInfo.summary)
