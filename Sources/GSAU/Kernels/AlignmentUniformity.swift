@@ -1,0 +1,187 @@
+import RealModule
+
+// Alignment and uniformity losses (model-spec §3; α = 2, t = 2 hard-coded), on row-normalised
+// vectors (the caller normalises; the formulas below hold for any rows, and so do the gradients).
+//
+//     align(X, Y)  = mean_b ‖X_b − Y_b‖²
+//     unif(X)      = log( mean_{b<c} exp(−2‖X_b − X_c‖²) )     over all B(B−1)/2 unordered pairs
+//     unif(X, Y)   = log( mean_b exp(−2‖X_b − Y_b‖²) )         over the B row-paired pairs
+//
+// Duplicated rows are kept; a zero-distance pair contributes exp(0) = 1. Each `unif` is its own
+// log-mean-exp, evaluated stably (max-subtracted); sums are accumulated in Double.
+// Forward functions throw `GSAUError.invalidArgument` for a batch too small for the loss
+// (unif(X) needs B ≥ 2, the others B ≥ 1) instead of dividing by zero.
+// Every backward function takes the upstream scalar gradient (e.g. γ) and accumulates (+=).
+
+// MARK: - align(X, Y)
+
+/// `align(X, Y) = mean_b ‖X_b − Y_b‖²`. `x`, `y`: `[B, d]`. Throws for B = 0.
+public func alignmentForward<T: GSAUScalar>(x: UnsafePointer<T>, y: UnsafePointer<T>,
+                                            rows b: Int, width d: Int) throws -> T {
+    guard b >= 1 else { throw GSAUError.invalidArgument("align: batch has \(b) row(s), needs at least 1") }
+    var total = 0.0
+    for r in 0..<b {
+        let xr = x + r * d, yr = y + r * d
+        var squared: T = 0
+        for k in 0..<d { let diff = xr[k] - yr[k]; squared += diff * diff }
+        total += Double(squared)
+    }
+    return T(total / Double(b))
+}
+
+/// Backward of `align`: `dx_b += g · 2/B · (x_b − y_b)`, `dy_b −= g · 2/B · (x_b − y_b)`.
+/// `dx`, `dy`: `[B, d]`, accumulated. Does nothing for B = 0.
+public func alignmentBackward<T: GSAUScalar>(x: UnsafePointer<T>, y: UnsafePointer<T>,
+                                             rows b: Int, width d: Int, upstream g: T,
+                                             dx: UnsafeMutablePointer<T>, dy: UnsafeMutablePointer<T>) {
+    guard b >= 1 else { return }
+    let scale = g * 2 / T(b)
+    for r in 0..<b {
+        let xr = x + r * d, yr = y + r * d, dxr = dx + r * d, dyr = dy + r * d
+        for k in 0..<d {
+            let grad = scale * (xr[k] - yr[k])
+            dxr[k] += grad
+            dyr[k] -= grad
+        }
+    }
+}
+
+// MARK: - unif(X), all unordered pairs
+
+/// Workspace size of `uniformityForward` / `uniformityBackward` for a batch of `b` rows:
+/// a `[B, B]` Gram / pair-weight matrix plus `[B]` squared norms.
+public func uniformityWorkspaceSize(rows b: Int) -> Int { b * b + b }
+
+/// `unif(X) = log( mean_{b<c} exp(−2‖X_b − X_c‖²) )`. `x`: `[B, d]`. Throws for B < 2.
+///
+/// Squared distances come from the Gram matrix `G = X Xᵀ` (`T.gemm`):
+/// `d²_bc = max(0, |x_b|² + |x_c|² − 2 G_bc)`.
+///
+/// On return `workspace` (`uniformityWorkspaceSize(rows: B)`) holds, in its first `B·B` entries,
+/// the symmetric pair weights `w_bc = exp(−2 d²_bc) / Σ_{b'<c'} exp(−2 d²_b'c')` (zero diagonal),
+/// which `uniformityBackward` needs: keep it untouched in between.
+public func uniformityForward<T: GSAUScalar>(x: UnsafePointer<T>, rows b: Int, width d: Int,
+                                             workspace: UnsafeMutablePointer<T>) throws -> T {
+    guard b >= 2 else { throw GSAUError.invalidArgument("unif(X): batch has \(b) row(s), needs at least 2") }
+    let weights = workspace                    // [B, B]: Gram, then exponents, then weights
+    let norms = workspace + b * b              // [B]
+    T.gemm(transA: false, transB: true, m: b, n: b, k: d, alpha: 1, a: x, lda: d, b: x, ldb: d,
+           beta: 0, c: weights, ldc: b)        // G = X Xᵀ
+    for r in 0..<b {
+        let xr = x + r * d
+        var s: T = 0
+        for k in 0..<d { s += xr[k] * xr[k] }
+        norms[r] = s
+    }
+    // Exponents z_bc = −2 d²_bc on the upper triangle; track the maximum.
+    var maxExponent = -T.infinity
+    for r in 0..<b {
+        let row = weights + r * b
+        for c in (r + 1)..<b {
+            let squared = max(0, norms[r] + norms[c] - 2 * row[c])
+            let z = -2 * squared
+            row[c] = z
+            if z > maxExponent { maxExponent = z }
+        }
+    }
+    // Σ exp(z − max) (Double accumulation), then the weights, mirrored to the lower triangle.
+    var sum = 0.0
+    for r in 0..<b {
+        let row = weights + r * b
+        for c in (r + 1)..<b {
+            let e = T.exp(row[c] - maxExponent)
+            row[c] = e
+            sum += Double(e)
+        }
+    }
+    let inverseSum = T(1 / sum)
+    for r in 0..<b {
+        let row = weights + r * b
+        row[r] = 0
+        for c in (r + 1)..<b {
+            let w = row[c] * inverseSum
+            row[c] = w
+            weights[c * b + r] = w
+        }
+    }
+    let pairCount = Double(b) * Double(b - 1) / 2
+    return maxExponent + T(Double.log(sum / pairCount))
+}
+
+/// Backward of `unif(X)`, from the weights left in `workspace` by `uniformityForward` on the same `x`:
+///
+///     d unif / d x_b = Σ_{c≠b} w_bc · (−4)(x_b − x_c) = −4 (rowsum(W)_b · x_b − (W X)_b)
+///
+/// (`d(d²_bc)/dx_b = 2(x_b − x_c)`; where the clamp at 0 was active the pair's gradient is that of
+/// the unclamped expression, i.e. ≈ 0, and exactly 0 for identical rows, as torch's pdist.)
+/// `dx`: `[B, d]`, accumulated, scaled by `upstream`. Does nothing for B < 2.
+public func uniformityBackward<T: GSAUScalar>(x: UnsafePointer<T>, rows b: Int, width d: Int,
+                                              workspace: UnsafePointer<T>, upstream g: T,
+                                              dx: UnsafeMutablePointer<T>) {
+    guard b >= 2 else { return }
+    let weights = workspace
+    T.gemm(transA: false, transB: false, m: b, n: d, k: b, alpha: 4 * g, a: weights, lda: b,
+           b: x, ldb: d, beta: 1, c: dx, ldc: d)                  // dx += 4g · W X
+    for r in 0..<b {
+        let row = weights + r * b
+        var rowSum: T = 0
+        for c in 0..<b { rowSum += row[c] }
+        let scale = 4 * g * rowSum
+        let xr = x + r * d, dxr = dx + r * d
+        for k in 0..<d { dxr[k] -= scale * xr[k] }                  // dx −= 4g · rowsum(W) ∘ X
+    }
+}
+
+// MARK: - unif(X, Y), row-paired
+
+/// Workspace size of the paired uniformity: `[B]` pair weights.
+public func pairedUniformityWorkspaceSize(rows b: Int) -> Int { b }
+
+/// `unif(X, Y) = log( mean_b exp(−2‖X_b − Y_b‖²) )` over row pairs. `x`, `y`: `[B, d]`.
+/// For the u–i term `Y` is `T̂[π]` gathered by the caller (row b of `y` is row `π[b]` of T̂).
+/// On return `workspace` (`[B]`) holds the weights `w_b = exp(z_b) / Σ exp(z)` for the backward.
+/// Throws for B = 0.
+public func pairedUniformityForward<T: GSAUScalar>(x: UnsafePointer<T>, y: UnsafePointer<T>,
+                                                   rows b: Int, width d: Int,
+                                                   workspace: UnsafeMutablePointer<T>) throws -> T {
+    guard b >= 1 else { throw GSAUError.invalidArgument("unif(X, Y): batch has \(b) row(s), needs at least 1") }
+    let weights = workspace
+    var maxExponent = -T.infinity
+    for r in 0..<b {
+        let xr = x + r * d, yr = y + r * d
+        var squared: T = 0
+        for k in 0..<d { let diff = xr[k] - yr[k]; squared += diff * diff }
+        let z = -2 * squared
+        weights[r] = z
+        if z > maxExponent { maxExponent = z }
+    }
+    var sum = 0.0
+    for r in 0..<b {
+        let e = T.exp(weights[r] - maxExponent)
+        weights[r] = e
+        sum += Double(e)
+    }
+    let inverseSum = T(1 / sum)
+    for r in 0..<b { weights[r] *= inverseSum }
+    return maxExponent + T(Double.log(sum / Double(b)))
+}
+
+/// Backward of `unif(X, Y)`: `dx_b += g · w_b · (−4)(x_b − y_b)`, `dy_b −= g · w_b · (−4)(x_b − y_b)`,
+/// with the weights left in `workspace` by `pairedUniformityForward`. `dy` is in paired-row
+/// order (row b belongs to `y` row b); for `Y = T̂[π]` the caller adds row b of `dy` into
+/// row `π[b]` of dT̂. Accumulates. Does nothing for B = 0.
+public func pairedUniformityBackward<T: GSAUScalar>(x: UnsafePointer<T>, y: UnsafePointer<T>,
+                                                    rows b: Int, width d: Int,
+                                                    workspace: UnsafePointer<T>, upstream g: T,
+                                                    dx: UnsafeMutablePointer<T>, dy: UnsafeMutablePointer<T>) {
+    guard b >= 1 else { return }
+    for r in 0..<b {
+        let scale = -4 * g * workspace[r]
+        let xr = x + r * d, yr = y + r * d, dxr = dx + r * d, dyr = dy + r * d
+        for k in 0..<d {
+            let grad = scale * (xr[k] - yr[k])
+            dxr[k] += grad
+            dyr[k] -= grad
+        }
+    }
+}
