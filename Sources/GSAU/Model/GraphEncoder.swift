@@ -1,0 +1,77 @@
+/// The LightGCN encoder (model-spec §2.3): full-graph propagation over the normalised training
+/// adjacency each step, layer mean, and the backward pass into the user and item tables.
+final class GraphEncoder<T: GSAUScalar> {
+    let adjacency: CSRMatrix<T>
+    let userCount: Int, itemCount: Int, width: Int, layerCount: Int
+    let layout: ParameterLayout
+    /// Layers 0...K ([K+1, N, d]) and their mean ([N, d]) of the last forward pass; users first.
+    private(set) var workspace: LightGCNWorkspace<T>
+    /// d(loss)/d(mean) and, for per-layer losses, d(loss)/d(layer k) ([K+1, N, d]).
+    let meanGradient: ScratchBuffer<T>
+    let layerGradient: ScratchBuffer<T>
+
+    var nodeCount: Int { userCount + itemCount }
+
+    /// Builds Â from the training edges (user, item) of the split.
+    init(config: ModelConfig, layout: ParameterLayout, trainUsers: [Int32], trainItems: [Int32]) throws {
+        userCount = layout.userCount; itemCount = layout.itemCount
+        width = config.embeddingSize; layerCount = config.graphLayers
+        self.layout = layout
+        adjacency = try normalizedAdjacency(userIds: trainUsers, itemIds: trainItems,
+                                            userCount: userCount, itemCount: itemCount, as: T.self)
+        workspace = LightGCNWorkspace(userCount: userCount, itemCount: itemCount, width: width, layerCount: layerCount)
+        meanGradient = ScratchBuffer((userCount + itemCount) * width)
+        layerGradient = ScratchBuffer(config.alignPerLayer ? (layerCount + 1) * (userCount + itemCount) * width : 0)
+    }
+
+    /// Propagates the current tables; afterwards `mean` and `layer(k)` hold the results.
+    func forward(parameters p: UnsafePointer<T>) {
+        let (u, i, d, k) = (userCount, itemCount, width, layerCount)
+        let adjacency = self.adjacency
+        workspace.layers.withUnsafeMutableBufferPointer { layers in
+            workspace.mean.withUnsafeMutableBufferPointer { mean in
+                lightGCNForward(adjacency: adjacency, userTable: p + layout.userTable!, itemTable: p + layout.itemTable,
+                                userCount: u, itemCount: i, width: d, layerCount: k,
+                                layers: layers.baseAddress!, mean: mean.baseAddress!)
+            }
+        }
+    }
+
+    /// out[b] = row `nodeOffset + ids[b]` of the mean table (layer == nil) or of layer k
+    /// (users are nodes 0..<U, items U + j).
+    func gather(ids: UnsafePointer<Int32>, count: Int, nodeOffset: Int, layer: Int?,
+                into out: UnsafeMutablePointer<T>) {
+        let d = width, n = nodeCount
+        let copyRows = { (table: UnsafePointer<T>) in
+            for b in 0..<count { (out + b * d).update(from: table + (nodeOffset + Int(ids[b])) * d, count: d) }
+        }
+        if let k = layer {
+            workspace.layers.withUnsafeBufferPointer { copyRows($0.baseAddress! + k * n * d) }
+        } else {
+            workspace.mean.withUnsafeBufferPointer { copyRows($0.baseAddress!) }
+        }
+    }
+
+    /// Calls `body` with the mean table [N, d] of the last forward pass (users first).
+    func withMean<R>(_ body: (UnsafePointer<T>) throws -> R) rethrows -> R {
+        try workspace.mean.withUnsafeBufferPointer { try body($0.baseAddress!) }
+    }
+
+    /// Clears the gradient buffers before a step's losses write into them.
+    func zeroGradients(perLayer: Bool) {
+        meanGradient.zero(nodeCount * width)
+        if perLayer { layerGradient.zero((layerCount + 1) * nodeCount * width) }
+    }
+
+    /// Back-propagates `meanGradient` (and `layerGradient` when `perLayer`) into the tables' gradients.
+    func backward(gradients g: UnsafeMutablePointer<T>, perLayer: Bool) {
+        let (u, i, d, k) = (userCount, itemCount, width, layerCount)
+        let adjacency = self.adjacency
+        workspace.scratch.withUnsafeMutableBufferPointer { scratch in
+            lightGCNBackward(adjacency: adjacency, meanGradient: meanGradient.pointer,
+                             layerGradients: perLayer ? UnsafePointer(layerGradient.pointer) : nil,
+                             userCount: u, itemCount: i, width: d, layerCount: k, scratch: scratch.baseAddress!,
+                             userTableGradient: g + layout.userTable!, itemTableGradient: g + layout.itemTable)
+        }
+    }
+}

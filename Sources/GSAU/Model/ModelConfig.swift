@@ -1,0 +1,109 @@
+/// The rows of the paper's tables, each a configuration of the one engine (model-spec §6).
+public enum Variant: String, Sendable, CaseIterable {
+    /// GSAU(rec): graph + SASRec, CE of the normalised sequence vector, u–i uniformity, γ = 0.1.
+    case gsauRec = "gsau-rec"
+    /// GSAU: graph + SASRec, sequential alignment, u–i uniformity, γ = 0.1.
+    case gsau
+    /// SASRec(u): sequential encoder only, alignment + uniformity (3 subsets), γ = 0.05.
+    case sasrecU = "sasrec-u"
+    /// DirectAU: graph encoder only, graph prediction, history masked at evaluation, γ = 0.5.
+    case directau
+    /// GraphAU: DirectAU with per-layer alignment, γ = 0.5.
+    case graphau
+    /// Ablation "w/o u-i uniform": GSAU(rec) without the sequence–deranged-target uniformity term.
+    case gsauRecNoUI = "gsau-rec-no-ui"
+}
+
+/// What the sequential side is trained with.
+public enum SequentialLoss: String, Sendable {
+    /// align(ŝ, t̂): GSAU, SASRec(u).
+    case alignment
+    /// Cross-entropy of normalize(h) · E_itemᵀ against the target: GSAU(rec).
+    case normalizedCrossEntropy = "normalized-cross-entropy"
+}
+
+/// Every hyperparameter of the model and its training, with the spec's defaults (model-spec §1–§4).
+public struct ModelConfig: Sendable, Equatable {
+    public var variant: Variant
+    // Which parts are on (set by the variant; may be overridden before `validate`).
+    public var useGraph: Bool
+    public var useSequential: Bool
+    public var sequentialLoss: SequentialLoss
+    /// Adds unif(Ŝ, T̂[π]) to the sequential uniformity (π a derangement of the batch).
+    public var userItemUniformity: Bool
+    /// Score with the LightGCN layer-mean embeddings (graph variants) instead of SASRec.
+    public var predictWithGraph: Bool
+    /// GraphAU: per-layer alignment against the ego embeddings, uniformity on layer 0.
+    public var alignPerLayer: Bool
+    /// Weight γ of every uniformity term.
+    public var gamma: Double
+
+    // Architecture.
+    public var embeddingSize = 64
+    public var transformerLayers = 2
+    /// LightGCN propagation depth; the original ties it to `transformerLayers` (both 2).
+    public var graphLayers = 2
+    public var heads = 2
+    public var innerSize = 256
+    public var hiddenDropout = 0.5
+    public var attentionDropout = 0.5
+    public var layerNormEps = 1e-12
+    public var maxSequenceLength = 50
+
+    // Optimisation.
+    public var batchSize = 512
+    public var learningRate = 1e-3
+    public var beta1 = 0.9
+    public var beta2 = 0.999
+    public var adamEpsilon = 1e-8
+    public var weightDecay = 0.0
+    public var seed: UInt64 = 2020
+
+    public init(variant: Variant = .gsauRec) {
+        self.variant = variant
+        switch variant {
+        case .gsauRec, .gsauRecNoUI:
+            useGraph = true; useSequential = true; sequentialLoss = .normalizedCrossEntropy
+            userItemUniformity = variant == .gsauRec; predictWithGraph = false; alignPerLayer = false; gamma = 0.1
+        case .gsau:
+            useGraph = true; useSequential = true; sequentialLoss = .alignment
+            userItemUniformity = true; predictWithGraph = false; alignPerLayer = false; gamma = 0.1
+        case .sasrecU:
+            useGraph = false; useSequential = true; sequentialLoss = .alignment
+            userItemUniformity = true; predictWithGraph = false; alignPerLayer = false; gamma = 0.05
+        case .directau, .graphau:
+            useGraph = true; useSequential = false; sequentialLoss = .alignment
+            userItemUniformity = false; predictWithGraph = true; alignPerLayer = variant == .graphau; gamma = 0.5
+        }
+    }
+
+    /// The evaluation protocol that goes with the scoring rule.
+    public var evaluationMasking: HistoryMasking { predictWithGraph ? .history : .none }
+
+    /// Throws `invalidArgument` naming the first value out of range.
+    public func validate() throws {
+        func check(_ ok: Bool, _ message: @autoclosure () -> String) throws {
+            if !ok { throw GSAUError.invalidArgument(message()) }
+        }
+        try check(useGraph || useSequential, "at least one encoder (graph or sequential) must be enabled")
+        try check(!predictWithGraph || useGraph, "predicting with the graph encoder needs the graph encoder")
+        try check(predictWithGraph || useSequential, "a graph-only model must predict with the graph encoder")
+        try check(!alignPerLayer || useGraph, "per-layer alignment needs the graph encoder")
+        try check(gamma.isFinite && gamma >= 0, "gamma must be a finite number >= 0 (got \(gamma))")
+        try check(embeddingSize > 0, "embedding size must be positive (got \(embeddingSize))")
+        try check(transformerLayers >= 1, "transformer layers must be >= 1 (got \(transformerLayers))")
+        try check(graphLayers >= 1, "graph layers must be >= 1 (got \(graphLayers))")
+        try check(heads >= 1 && embeddingSize % heads == 0,
+                  "embedding size \(embeddingSize) must be a positive multiple of the number of heads \(heads)")
+        try check(innerSize > 0, "inner size must be positive (got \(innerSize))")
+        try check(hiddenDropout >= 0 && hiddenDropout < 1, "hidden dropout must be in [0, 1) (got \(hiddenDropout))")
+        try check(attentionDropout >= 0 && attentionDropout < 1, "attention dropout must be in [0, 1) (got \(attentionDropout))")
+        try check(layerNormEps > 0 && layerNormEps.isFinite, "layer-norm epsilon must be positive (got \(layerNormEps))")
+        try check(maxSequenceLength >= 1, "max sequence length must be >= 1 (got \(maxSequenceLength))")
+        try check(batchSize >= 2, "batch size must be >= 2: uniformity needs pairs (got \(batchSize))")
+        try check(learningRate > 0 && learningRate.isFinite, "learning rate must be positive (got \(learningRate))")
+        try check(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1) (got \(beta1), \(beta2))")
+        try check(adamEpsilon > 0, "Adam epsilon must be positive (got \(adamEpsilon))")
+        try check(weightDecay >= 0 && weightDecay.isFinite, "weight decay must be >= 0 (got \(weightDecay))")
+    }
+}

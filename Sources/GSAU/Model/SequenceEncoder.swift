@@ -1,0 +1,190 @@
+/// The SASRec encoder (model-spec §2.4) over packed sequences, forward and backward.
+///
+///   emb = E_item[items] + P[positions]                 [T, d]
+///   x   = Dropout(LayerNorm(emb))
+///   per layer (post-LN):
+///     qkv = x·W_qkvᵀ + b_qkv                           [T, 3d]
+///     ctx = Attention(qkv), causal, heads, dropout     [T, d]
+///     x1  = LayerNorm(Dropout(ctx·W_oᵀ + b_o) + x)
+///     f   = GELU(x1·W_1ᵀ + b_1)                        [T, inner]
+///     x   = LayerNorm(Dropout(f·W_2ᵀ + b_2) + x1)
+///   h[b] = x[last token of sequence b]                 [B, d]
+///
+/// Activations are kept in reusable buffers for the backward pass; nothing is allocated once the
+/// buffers have grown to the largest batch.
+final class SequenceEncoder<T: GSAUScalar> {
+    let d: Int, heads: Int, inner: Int, maxLength: Int
+    let eps: T
+    let hiddenDropout: Double, attentionDropout: Double
+    let layout: ParameterLayout
+
+    /// Saved activations of one transformer layer.
+    final class LayerActivations {
+        let qkv = ScratchBuffer<T>(), probs = ScratchBuffer<T>(), attentionMask = ScratchBuffer<T>()
+        let context = ScratchBuffer<T>(), outMask = ScratchBuffer<T>()
+        let residual1 = ScratchBuffer<T>(), norm1Mean = ScratchBuffer<T>(), norm1Rstd = ScratchBuffer<T>()
+        let x1 = ScratchBuffer<T>(), ffnPre = ScratchBuffer<T>(), ffnAct = ScratchBuffer<T>(), ffnMask = ScratchBuffer<T>()
+        let residual2 = ScratchBuffer<T>(), norm2Mean = ScratchBuffer<T>(), norm2Rstd = ScratchBuffer<T>()
+        let output = ScratchBuffer<T>()
+    }
+
+    private let embedded = ScratchBuffer<T>(), embeddingMean = ScratchBuffer<T>(), embeddingRstd = ScratchBuffer<T>()
+    private let embeddingNormed = ScratchBuffer<T>(), embeddingMask = ScratchBuffer<T>(), layerInput0 = ScratchBuffer<T>()
+    private let layers: [LayerActivations]
+    // Gradient scratch.
+    private let gX = ScratchBuffer<T>(), gResidual = ScratchBuffer<T>(), gX1 = ScratchBuffer<T>()
+    private let gBranch = ScratchBuffer<T>(), gContext = ScratchBuffer<T>(), gQKV = ScratchBuffer<T>()
+    private let gInnerAct = ScratchBuffer<T>(), gInnerPre = ScratchBuffer<T>()
+
+    /// Whether the last forward pass applied dropout (the backward pass must match it).
+    private var dropoutActive = false
+
+    init(config: ModelConfig, layout: ParameterLayout) {
+        d = config.embeddingSize; heads = config.heads; inner = config.innerSize
+        maxLength = config.maxSequenceLength
+        eps = T(config.layerNormEps)
+        hiddenDropout = config.hiddenDropout; attentionDropout = config.attentionDropout
+        self.layout = layout
+        layers = (0..<config.transformerLayers).map { _ in LayerActivations() }
+    }
+
+    private func input(ofLayer l: Int) -> UnsafeMutablePointer<T> {
+        l == 0 ? layerInput0.pointer : layers[l - 1].output.pointer
+    }
+
+    /// Encodes `batch` into h [B, d]. `training` turns dropout on (with the given generator).
+    func forward(parameters p: UnsafePointer<T>, batch: PackedSequences, training: Bool,
+                 rng: inout RandomGenerator, output h: UnsafeMutablePointer<T>) {
+        let n = batch.tokens, d = self.d, inner = self.inner
+        dropoutActive = training
+        let hiddenP = training ? hiddenDropout : 0, attentionP = training ? attentionDropout : 0
+        // Embedding, LayerNorm, dropout.
+        batch.items.withUnsafeBufferPointer { items in
+            batch.positions.withUnsafeBufferPointer { positions in
+                embeddingForward(output: embedded.reserve(n * d), ids: items.baseAddress!, table: p + layout.itemTable,
+                                 count: n, dim: d, positionIds: positions.baseAddress!,
+                                 positionTable: p + layout.positionTable!)
+            }
+        }
+        layerNormForward(output: embeddingNormed.reserve(n * d), mean: embeddingMean.reserve(n), rstd: embeddingRstd.reserve(n),
+                         input: embedded.pointer, weight: p + layout.embeddingNormWeight!, bias: p + layout.embeddingNormBias!,
+                         rows: n, channels: d, eps: eps)
+        dropoutForward(output: layerInput0.reserve(n * d), mask: embeddingMask.reserve(n * d),
+                       input: embeddingNormed.pointer, count: n * d, p: hiddenP, rng: &rng)
+
+        batch.offsets.withUnsafeBufferPointer { offsets in
+            for (l, a) in layers.enumerated() {
+                let o = layout.layers[l]
+                let x = input(ofLayer: l)
+                // Self-attention block.
+                linearForward(output: a.qkv.reserve(n * 3 * d), input: x, weight: p + o.qkvWeight, bias: p + o.qkvBias,
+                              rows: n, inFeatures: d, outFeatures: 3 * d)
+                let probsCount = n * heads * maxLength
+                attentionForward(context: a.context.reserve(n * d), probs: a.probs.reserve(probsCount),
+                                 dropoutMask: attentionP > 0 ? a.attentionMask.reserve(probsCount) : nil,
+                                 qkv: a.qkv.pointer, offsets: offsets.baseAddress!, sequences: batch.count,
+                                 maxLength: maxLength, dim: d, heads: heads, causal: true, dropout: attentionP, rng: &rng)
+                let r1 = a.residual1.reserve(n * d)
+                linearForward(output: r1, input: a.context.pointer, weight: p + o.outWeight, bias: p + o.outBias,
+                              rows: n, inFeatures: d, outFeatures: d)
+                dropoutForward(output: r1, mask: a.outMask.reserve(n * d), input: r1, count: n * d, p: hiddenP, rng: &rng)
+                for i in 0..<(n * d) { r1[i] += x[i] }
+                layerNormForward(output: a.x1.reserve(n * d), mean: a.norm1Mean.reserve(n), rstd: a.norm1Rstd.reserve(n),
+                                 input: r1, weight: p + o.attentionNormWeight, bias: p + o.attentionNormBias,
+                                 rows: n, channels: d, eps: eps)
+                // Feed-forward block.
+                linearForward(output: a.ffnPre.reserve(n * inner), input: a.x1.pointer, weight: p + o.ffnInWeight,
+                              bias: p + o.ffnInBias, rows: n, inFeatures: d, outFeatures: inner)
+                geluForward(output: a.ffnAct.reserve(n * inner), input: a.ffnPre.pointer, count: n * inner)
+                let r2 = a.residual2.reserve(n * d)
+                linearForward(output: r2, input: a.ffnAct.pointer, weight: p + o.ffnOutWeight, bias: p + o.ffnOutBias,
+                              rows: n, inFeatures: inner, outFeatures: d)
+                dropoutForward(output: r2, mask: a.ffnMask.reserve(n * d), input: r2, count: n * d, p: hiddenP, rng: &rng)
+                let x1 = a.x1.pointer
+                for i in 0..<(n * d) { r2[i] += x1[i] }
+                layerNormForward(output: a.output.reserve(n * d), mean: a.norm2Mean.reserve(n), rstd: a.norm2Rstd.reserve(n),
+                                 input: r2, weight: p + o.ffnNormWeight, bias: p + o.ffnNormBias,
+                                 rows: n, channels: d, eps: eps)
+            }
+        }
+        // Gather the output at each sequence's last real position.
+        let last = input(ofLayer: layers.count)
+        for b in 0..<batch.count { (h + b * d).update(from: last + batch.lastToken(b) * d, count: d) }
+    }
+
+    /// Back-propagates dL/dh [B, d] through the last forward pass, ACCUMULATING into the
+    /// parameter gradients `g` (same layout as the parameters).
+    func backward(parameters p: UnsafePointer<T>, gradients g: UnsafeMutablePointer<T>,
+                  batch: PackedSequences, dOutput dh: UnsafePointer<T>) {
+        let n = batch.tokens, d = self.d, inner = self.inner, nd = n * d
+        let dX = gX.reserve(nd)
+        dX.update(repeating: 0, count: nd)
+        for b in 0..<batch.count {
+            let row = dX + batch.lastToken(b) * d, src = dh + b * d
+            for j in 0..<d { row[j] += src[j] }
+        }
+        let dRes = gResidual.reserve(nd), dX1 = gX1.reserve(nd), dBranch = gBranch.reserve(nd)
+        let dCtx = gContext.reserve(nd), dQKV = gQKV.reserve(3 * nd)
+        let dAct = gInnerAct.reserve(n * inner), dPre = gInnerPre.reserve(n * inner)
+        batch.offsets.withUnsafeBufferPointer { offsets in
+            for l in stride(from: layers.count - 1, through: 0, by: -1) {
+                let a = layers[l], o = layout.layers[l]
+                let x = input(ofLayer: l)
+                // Feed-forward block: x_out = LN2(r2), r2 = Dropout(f·W2ᵀ + b2) + x1.
+                dRes.update(repeating: 0, count: nd)
+                layerNormBackward(dInput: dRes, dWeight: g + o.ffnNormWeight, dBias: g + o.ffnNormBias, dOutput: dX,
+                                  input: a.residual2.pointer, weight: p + o.ffnNormWeight,
+                                  mean: a.norm2Mean.pointer, rstd: a.norm2Rstd.pointer, rows: n, channels: d)
+                branchGradient(dBranch, from: dRes, mask: a.ffnMask.pointer, count: nd)
+                dAct.update(repeating: 0, count: n * inner)
+                linearBackward(dInput: dAct, dWeight: g + o.ffnOutWeight, dBias: g + o.ffnOutBias, dOutput: dBranch,
+                               input: a.ffnAct.pointer, weight: p + o.ffnOutWeight, rows: n, inFeatures: inner, outFeatures: d)
+                dPre.update(repeating: 0, count: n * inner)
+                geluBackward(dInput: dPre, dOutput: dAct, input: a.ffnPre.pointer, count: n * inner)
+                dX1.update(from: dRes, count: nd)                                   // residual path
+                linearBackward(dInput: dX1, dWeight: g + o.ffnInWeight, dBias: g + o.ffnInBias, dOutput: dPre,
+                               input: a.x1.pointer, weight: p + o.ffnInWeight, rows: n, inFeatures: d, outFeatures: inner)
+                // Attention block: x1 = LN1(r1), r1 = Dropout(ctx·W_oᵀ + b_o) + x.
+                dRes.update(repeating: 0, count: nd)
+                layerNormBackward(dInput: dRes, dWeight: g + o.attentionNormWeight, dBias: g + o.attentionNormBias,
+                                  dOutput: dX1, input: a.residual1.pointer, weight: p + o.attentionNormWeight,
+                                  mean: a.norm1Mean.pointer, rstd: a.norm1Rstd.pointer, rows: n, channels: d)
+                branchGradient(dBranch, from: dRes, mask: a.outMask.pointer, count: nd)
+                dCtx.update(repeating: 0, count: nd)
+                linearBackward(dInput: dCtx, dWeight: g + o.outWeight, dBias: g + o.outBias, dOutput: dBranch,
+                               input: a.context.pointer, weight: p + o.outWeight, rows: n, inFeatures: d, outFeatures: d)
+                dQKV.update(repeating: 0, count: 3 * nd)
+                attentionBackward(dQKV: dQKV, dContext: dCtx, qkv: a.qkv.pointer, probs: a.probs.pointer,
+                                  dropoutMask: dropoutActive && attentionDropout > 0 ? a.attentionMask.pointer : nil,
+                                  offsets: offsets.baseAddress!, sequences: batch.count, maxLength: maxLength,
+                                  dim: d, heads: heads, causal: true, dropout: dropoutActive ? attentionDropout : 0)
+                dX.update(from: dRes, count: nd)                                    // residual path
+                linearBackward(dInput: dX, dWeight: g + o.qkvWeight, dBias: g + o.qkvBias, dOutput: dQKV,
+                               input: x, weight: p + o.qkvWeight, rows: n, inFeatures: d, outFeatures: 3 * d)
+            }
+        }
+        // Embedding dropout and LayerNorm, then scatter into the item and position tables.
+        branchGradient(dBranch, from: dX, mask: embeddingMask.pointer, count: nd)
+        dRes.update(repeating: 0, count: nd)
+        layerNormBackward(dInput: dRes, dWeight: g + layout.embeddingNormWeight!, dBias: g + layout.embeddingNormBias!,
+                          dOutput: dBranch, input: embedded.pointer, weight: p + layout.embeddingNormWeight!,
+                          mean: embeddingMean.pointer, rstd: embeddingRstd.pointer, rows: n, channels: d)
+        batch.items.withUnsafeBufferPointer { items in
+            embeddingBackward(dTable: g + layout.itemTable, dOutput: dRes, ids: items.baseAddress!, count: n, dim: d)
+        }
+        batch.positions.withUnsafeBufferPointer { positions in
+            embeddingBackward(dTable: g + layout.positionTable!, dOutput: dRes, ids: positions.baseAddress!, count: n, dim: d)
+        }
+    }
+
+    /// dBranch = dy ⊙ mask when the forward pass applied hidden dropout, else dy.
+    private func branchGradient(_ out: UnsafeMutablePointer<T>, from dy: UnsafePointer<T>,
+                                mask: UnsafePointer<T>, count: Int) {
+        if dropoutActive && hiddenDropout > 0 {
+            out.update(repeating: 0, count: count)
+            dropoutBackward(dInput: out, dOutput: dy, mask: mask, count: count)
+        } else {
+            out.update(from: dy, count: count)
+        }
+    }
+}
