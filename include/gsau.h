@@ -119,7 +119,8 @@ typedef struct gsau_system_info {
                                       OPENBLAS_CORETYPE), else 0 */
 } gsau_system_info;
 
-/* Fills *out (struct_size must be set). GSAU_E_INVALID_ARGUMENT for NULL or a too-small struct_size. */
+/* Fills *out (struct_size must be set). GSAU_E_INVALID_ARGUMENT for NULL out,
+ * GSAU_E_VERSION_MISMATCH for a struct_size smaller than this struct's first published size. */
 GSAU_API gsau_status gsau_system_info_get(gsau_system_info *out);
 
 /* ── Datasets ──────────────────────────────────────────────────────────────────────────────
@@ -150,7 +151,7 @@ GSAU_API void gsau_dataset_options_init(gsau_dataset_options *opts);
  * gsau_dataset_free. opts may be NULL (defaults).
  * Errors: GSAU_E_INVALID_ARGUMENT (NULL out or path, bad option), GSAU_E_IO (cannot read),
  * GSAU_E_MALFORMED_INPUT (bad content; the message names file and line),
- * GSAU_E_VERSION_MISMATCH (opts->struct_size unknown). */
+ * GSAU_E_VERSION_MISMATCH (opts->struct_size smaller than the first published size). */
 GSAU_API gsau_status gsau_dataset_load(gsau_dataset **out, const char *path, const gsau_dataset_options *opts);
 
 /* Frees a dataset. NULL and already-freed handles are ignored. */
@@ -171,7 +172,8 @@ typedef struct gsau_dataset_stats {
 } gsau_dataset_stats;
 
 /* Fills *out with the dataset's statistics (out->struct_size must be set).
- * Errors: GSAU_E_MISUSE (bad handle), GSAU_E_INVALID_ARGUMENT (NULL out, struct_size too small). */
+ * Errors: GSAU_E_MISUSE (bad handle), GSAU_E_INVALID_ARGUMENT (NULL out),
+ * GSAU_E_VERSION_MISMATCH (struct_size smaller than the first published size). */
 GSAU_API gsau_status gsau_dataset_stats_get(const gsau_dataset *ds, gsau_dataset_stats *out);
 
 #ifdef __cplusplus

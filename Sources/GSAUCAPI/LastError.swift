@@ -71,7 +71,9 @@ func status(of error: GSAUError) -> gsau_status {
     }
 }
 
-/// Checks a caller's `struct_size` against the first published layout of a struct.
+/// Checks a caller's `struct_size` against the first published layout of a struct. Every struct
+/// of gsau.h is still at its first published layout, so `minimum` is its current size; when a
+/// struct grows, pass the old size here and fill appended output fields only when they fit.
 func checkStructSize(_ size: UInt32, minimum: Int, _ name: String) throws {
     guard Int(size) >= minimum else {
         throw BoundaryError.version("\(name).struct_size is \(size); this library needs at least \(minimum) (set it to sizeof(\(name)))")

@@ -1,0 +1,296 @@
+"""gsau: Python binding of the gsau recommender engine (libgsau, a C-ABI shared library).
+
+    >>> import gsau
+    >>> gsau.version()
+    '0.1.0'
+    >>> with gsau.Dataset.load("data/beauty.txt", min_user_interactions=5,
+    ...                        min_item_interactions=5) as ds:
+    ...     ds.stats["n_users"]
+    22363
+
+Importing the package loads libgsau (see ``gsau._loader`` for where it is looked for, and the
+``GSAU_LIBRARY_PATH`` environment variable) and raises ImportError if it cannot be found or its
+ABI version does not match this binding.
+
+Thread safety: a loaded :class:`Dataset` is immutable, so any number of threads may read it at
+once; closing it while another thread still uses it is a caller error.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import operator
+import os
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
+
+from . import _capi
+from .errors import (
+    AbortedError,
+    CorruptFileError,
+    GSAUError,
+    GSAUIOError,
+    InternalError,
+    InvalidArgumentError,
+    MalformedInputError,
+    MisuseError,
+    NumericalError,
+    OutOfMemoryError,
+    UnknownIDError,
+    VersionMismatchError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "version",
+    "abi_version",
+    "system_info",
+    "Dataset",
+    "GSAUError",
+    "InvalidArgumentError",
+    "UnknownIDError",
+    "GSAUIOError",
+    "MalformedInputError",
+    "CorruptFileError",
+    "VersionMismatchError",
+    "OutOfMemoryError",
+    "AbortedError",
+    "MisuseError",
+    "NumericalError",
+    "InternalError",
+]
+
+PathLike = Union[str, "os.PathLike[str]", bytes, "os.PathLike[bytes]"]
+
+_INT32_MAX = 2**31 - 1
+
+#: Dataset.load(format=...) values and their GSAU_FORMAT_* codes.
+FORMATS: Mapping[str, int] = {
+    "auto": _capi.GSAU_FORMAT_AUTO,
+    "sequence": _capi.GSAU_FORMAT_SEQUENCE,
+    "atomic": _capi.GSAU_FORMAT_ATOMIC,
+    "csv": _capi.GSAU_FORMAT_CSV,
+}
+
+#: Dataset.load(short_users=...) values and their refuse_short_users codes.
+SHORT_USER_POLICIES: Mapping[str, int] = {"drop": 0, "refuse": 1}
+
+
+# ── Library information ─────────────────────────────────────────────────────────────────────
+
+def version() -> str:
+    """The loaded library's version string, e.g. ``"0.1.0"``."""
+    return _capi.gsau_version_string().decode("utf-8")
+
+
+def abi_version() -> int:
+    """The loaded library's ABI version (``GSAU_ABI_VERSION``)."""
+    return int(_capi.gsau_abi_version())
+
+
+def system_info() -> Dict[str, Any]:
+    """Runtime diagnostics of the loaded library.
+
+    Returns a dict with ``blas_core_name`` (str: the OpenBLAS kernel family, e.g. "Haswell"),
+    ``blas_threads`` (int: threads OpenBLAS uses per call), ``hardware_threads`` (int: online
+    CPUs) and ``blas_generic_fallback`` (bool: True when OpenBLAS runs its slow generic kernels;
+    see OPENBLAS_CORETYPE in the gsau README).
+    """
+    info = _capi.sized(_capi.gsau_system_info)
+    _capi._check(_capi.gsau_system_info_get(ctypes.byref(info)), "gsau_system_info_get")
+    d = _capi.struct_to_dict(info)
+    d["blas_generic_fallback"] = bool(d["blas_generic_fallback"])
+    return d
+
+
+# ── Argument validation ─────────────────────────────────────────────────────────────────────
+
+def _encode_path(path: PathLike) -> Tuple[Union[str, bytes], bytes]:
+    """(the path as given, after os.fspath; its UTF-8 bytes for C)."""
+    try:
+        p = os.fspath(path)
+    except TypeError:
+        raise TypeError("path must be a str or an os.PathLike, not %s"
+                        % type(path).__name__) from None
+    # gsau.h takes UTF-8 paths; the library cannot open a file whose name is not valid UTF-8
+    # (it would report a misleading "No such file"), so such names are refused here.
+    try:
+        raw = p.encode("utf-8") if isinstance(p, str) else bytes(p)
+        raw.decode("utf-8")
+    except UnicodeError:  # e.g. a str that os.fsdecode made from undecodable bytes
+        raise ValueError("path is not valid UTF-8, which gsau requires: %r" % (p,)) from None
+    if not raw:
+        raise ValueError("path is empty")
+    if b"\0" in raw:
+        raise ValueError("path contains a NUL character: %r" % (p,))
+    return p, raw
+
+
+def _choice(name: str, value: Any, choices: Mapping[str, int]) -> int:
+    valid = ", ".join(repr(c) for c in choices)
+    if not isinstance(value, str):
+        raise TypeError("%s must be a str, one of %s; got %s" % (name, valid, type(value).__name__))
+    try:
+        return choices[value]
+    except KeyError:
+        raise ValueError("unknown %s %r; expected one of %s" % (name, value, valid)) from None
+
+
+def _count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TypeError("%s must be an int, not %s" % (name, type(value).__name__))
+    v = operator.index(value)
+    if not 0 <= v <= _INT32_MAX:
+        raise ValueError("%s must be between 0 and %d (0 = no filter), got %d"
+                         % (name, _INT32_MAX, v))
+    return v
+
+
+# ── Dataset ─────────────────────────────────────────────────────────────────────────────────
+
+class Dataset:
+    """Interactions read from a file, filtered (k-core), ordered by time and split leave-one-out:
+    per user the last item is the test target, the second-to-last the validation target, the
+    rest is training data.
+
+    Create one with :meth:`Dataset.load`. A dataset owns a library handle: release it with
+    :meth:`close` or a ``with`` block (garbage collection also closes it). Methods of a closed
+    dataset raise ValueError.
+    """
+
+    # Kept on the class so __del__ still works while the interpreter tears modules down.
+    _free = _capi.gsau_dataset_free
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("Dataset objects are created with Dataset.load(path, ...)")
+
+    @classmethod
+    def load(cls, path: PathLike, format: str = "auto", min_user_interactions: int = 0,
+             min_item_interactions: int = 0, short_users: str = "drop") -> "Dataset":
+        """Loads an interaction file.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to read.
+        format : {"auto", "sequence", "atomic", "csv"}
+            ``"sequence"``: one line per user, ``user item item ...``, oldest item first.
+            ``"atomic"``: a RecBole atomic ``.inter`` file (tab-separated, typed header
+            ``user_id:token item_id:token [timestamp:float]``). ``"csv"``: CSV with a header
+            naming user, item[, timestamp] columns. ``"auto"`` (default): from the file name
+            (``.inter``, ``.csv``) or the first line.
+        min_user_interactions, min_item_interactions : int
+            Iterative k-core thresholds (RecBole's 5-core is 5 and 5); 0 = off (default).
+        short_users : {"drop", "refuse"}
+            What to do with users left with fewer than 3 interactions: drop them and count them
+            in ``stats["n_users_dropped_short"]`` (default), or refuse the file with
+            MalformedInputError naming the user.
+
+        Raises
+        ------
+        GSAUIOError (an OSError)
+            The file cannot be read.
+        MalformedInputError (a ValueError)
+            The content does not follow the format; the message names file and line.
+        TypeError, ValueError
+            An argument of the wrong type or out of range.
+        """
+        given_path, raw_path = _encode_path(path)
+        fmt = _choice("format", format, FORMATS)
+        min_user = _count("min_user_interactions", min_user_interactions)
+        min_item = _count("min_item_interactions", min_item_interactions)
+        refuse = _choice("short_users", short_users, SHORT_USER_POLICIES)
+
+        self = cls.__new__(cls)
+        self._handle = None  # close() is safe from here on, whatever fails below
+        self._path = given_path
+        self._options = {"format": format, "min_user_interactions": min_user,
+                         "min_item_interactions": min_item, "short_users": short_users}
+
+        opts = _capi.gsau_dataset_options()
+        _capi.gsau_dataset_options_init(ctypes.byref(opts))
+        opts.format = fmt
+        opts.min_user_interactions = min_user
+        opts.min_item_interactions = min_item
+        opts.refuse_short_users = refuse
+
+        out = _capi.gsau_dataset_p()
+        status = _capi.gsau_dataset_load(ctypes.byref(out), raw_path, ctypes.byref(opts))
+        if status < 0 and out.value:  # the header promises untouched outputs on failure
+            cls._free(out)
+        _capi._check(status, "gsau_dataset_load")
+        self._handle = out.value
+        return self
+
+    # -- lifetime --
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return getattr(self, "_handle", None) is None
+
+    def close(self) -> None:
+        """Frees the library handle. Idempotent."""
+        handle = getattr(self, "_handle", None)
+        if handle is None:
+            return
+        self._handle = None
+        self._free(handle)
+
+    def __enter__(self) -> "Dataset":
+        self._require_open()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # never raise from a finaliser (e.g. during interpreter shutdown)
+            pass
+
+    def __reduce__(self):
+        raise TypeError("a gsau.Dataset cannot be pickled or copied; load the file again")
+
+    def _require_open(self) -> ctypes.c_void_p:
+        handle = getattr(self, "_handle", None)
+        if handle is None:
+            raise ValueError("operation on a closed gsau.Dataset")
+        return ctypes.c_void_p(handle)
+
+    # -- queries --
+
+    @property
+    def path(self) -> Union[str, bytes]:
+        """The path the dataset was loaded from, as given to :meth:`load` (after os.fspath)."""
+        return self._path
+
+    @property
+    def options(self) -> Dict[str, Any]:
+        """The options the dataset was loaded with, as keyword arguments of :meth:`load`."""
+        return dict(self._options)
+
+    @property
+    def stats(self) -> Dict[str, int]:
+        """Statistics of the loaded data (a new dict each time).
+
+        Keys: ``n_users``, ``n_items`` (real ones, padding excluded), ``n_interactions``,
+        ``n_train_interactions`` (graph training rows: sum over users of n_u - 2), ``n_valid``,
+        ``n_test`` (one target per user each), ``n_sequential_train_examples`` (sum over users
+        of n_u - 3), ``n_rows_read`` (interactions in the file), ``n_rows_removed_by_kcore``,
+        ``n_users_dropped_short`` (users dropped for having fewer than 3 interactions).
+        """
+        handle = self._require_open()
+        st = _capi.sized(_capi.gsau_dataset_stats)
+        _capi._check(_capi.gsau_dataset_stats_get(handle, ctypes.byref(st)),
+                     "gsau_dataset_stats_get")
+        return _capi.struct_to_dict(st)  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return "<gsau.Dataset %r (closed)>" % (getattr(self, "_path", None),)
+        s = self.stats
+        return "<gsau.Dataset %r: %d users, %d items, %d interactions>" % (
+            self._path, s["n_users"], s["n_items"], s["n_interactions"])

@@ -1,0 +1,203 @@
+"""Raw ctypes declarations of the gsau C API (include/gsau.h).
+
+Every ``GSAU_API`` function of gsau.h is declared here, and only here, each under a comment that
+repeats its exact C prototype so that drift between the header and this file is easy to review
+(tests/test_capi_coverage.py checks both the prototypes and the struct mirrors against gsau.h).
+
+Rules for this module:
+
+* opaque handles (``gsau_dataset *``) are ``c_void_p`` in arguments and results, never the
+  default ``int`` (which truncates 64-bit pointers);
+* ``const char *`` results are ``c_char_p`` (copied to ``bytes`` at once);
+* option and result structs are passed by pointer; their first field ``struct_size`` is filled
+  with ``ctypes.sizeof`` (see :func:`sized`), and fields are only ever appended in gsau.h;
+* :func:`_check` turns a negative ``gsau_status`` into a typed exception carrying
+  ``gsau_last_error_message()``, which must be read right after the failing call on the same
+  thread (it is thread-local and cleared by the next gsau_* call).
+
+Nothing here is public API; use the ``gsau`` package instead.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from ctypes import POINTER, c_char_p, c_int32, c_int64, c_uint32, c_void_p
+from typing import Dict, List, Optional, Type, TypeVar
+
+from . import _loader
+from .errors import error_class_for_status
+
+_lib = _loader.load_shared_library()
+
+#: Every function bound below, by C name (used by the coverage test).
+BOUND: Dict[str, "ctypes._CFuncPtr"] = {}
+
+
+def _bind(name: str, argtypes: List[type], restype: Optional[type]):
+    fn = getattr(_lib, name)  # AttributeError names the missing symbol: library/header drift
+    fn.argtypes = argtypes
+    fn.restype = restype
+    BOUND[name] = fn
+    return fn
+
+
+# ── Versions ────────────────────────────────────────────────────────────────────────────────
+
+GSAU_VERSION_MAJOR = 0
+GSAU_VERSION_MINOR = 1
+GSAU_VERSION_PATCH = 0
+GSAU_VERSION_NUMBER = GSAU_VERSION_MAJOR * 10000 + GSAU_VERSION_MINOR * 100 + GSAU_VERSION_PATCH
+GSAU_VERSION_STRING = "0.1.0"
+GSAU_ABI_VERSION = _loader.EXPECTED_ABI_VERSION
+
+# GSAU_API const char *gsau_version_string(void);
+gsau_version_string = _bind("gsau_version_string", [], c_char_p)
+
+# GSAU_API int32_t gsau_version_number(void);
+gsau_version_number = _bind("gsau_version_number", [], c_int32)
+
+# GSAU_API int32_t gsau_abi_version(void);
+gsau_abi_version = _bind("gsau_abi_version", [], c_int32)
+
+
+# ── Status codes and errors ─────────────────────────────────────────────────────────────────
+
+gsau_status = c_int32
+
+GSAU_OK = 0
+GSAU_E_INVALID_ARGUMENT = -1
+GSAU_E_UNKNOWN_ID = -2
+GSAU_E_IO = -3
+GSAU_E_MALFORMED_INPUT = -4
+GSAU_E_CORRUPT_FILE = -5
+GSAU_E_VERSION_MISMATCH = -6
+GSAU_E_OUT_OF_MEMORY = -7
+GSAU_E_ABORTED = -8
+GSAU_E_MISUSE = -9
+GSAU_E_NUMERICAL = -10
+GSAU_E_INTERNAL = -11
+
+# GSAU_API const char *gsau_status_string(gsau_status status);
+gsau_status_string = _bind("gsau_status_string", [gsau_status], c_char_p)
+
+# GSAU_API const char *gsau_last_error_message(void);
+gsau_last_error_message = _bind("gsau_last_error_message", [], c_char_p)
+
+
+def _decode(raw: Optional[bytes]) -> str:
+    return "" if raw is None else raw.decode("utf-8", "replace")
+
+
+def _check(status: int, fn_name: str) -> int:
+    """Returns ``status`` when it is not negative; otherwise raises the matching GSAUError.
+
+    Call it immediately after the C call, on the same thread, with nothing in between that could
+    call into gsau: the message is the thread's last error, which the next gsau_* call clears.
+    """
+    if status >= 0:
+        return status
+    message = _decode(gsau_last_error_message())
+    if not message:
+        message = "%s failed: %s (status %d)" % (fn_name, _decode(gsau_status_string(status)),
+                                                 status)
+    raise error_class_for_status(status)(message, status)
+
+
+# ── Diagnostics ─────────────────────────────────────────────────────────────────────────────
+
+class gsau_system_info(ctypes.Structure):
+    _c_name_ = "gsau_system_info"
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("blas_core_name", c_char_p),
+        ("blas_threads", c_int32),
+        ("hardware_threads", c_int32),
+        ("blas_generic_fallback", c_int32),
+    ]
+
+
+# GSAU_API gsau_status gsau_system_info_get(gsau_system_info *out);
+gsau_system_info_get = _bind("gsau_system_info_get", [POINTER(gsau_system_info)], gsau_status)
+
+
+# ── Datasets ────────────────────────────────────────────────────────────────────────────────
+
+GSAU_FORMAT_AUTO = 0
+GSAU_FORMAT_SEQUENCE = 1
+GSAU_FORMAT_ATOMIC = 2
+GSAU_FORMAT_CSV = 3
+
+# typedef struct gsau_dataset gsau_dataset;  (opaque: c_void_p)
+gsau_dataset_p = c_void_p
+
+
+class gsau_dataset_options(ctypes.Structure):
+    _c_name_ = "gsau_dataset_options"
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("format", c_int32),
+        ("min_user_interactions", c_int32),
+        ("min_item_interactions", c_int32),
+        ("refuse_short_users", c_int32),
+    ]
+
+
+class gsau_dataset_stats(ctypes.Structure):
+    _c_name_ = "gsau_dataset_stats"
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("n_users", c_int64),
+        ("n_items", c_int64),
+        ("n_interactions", c_int64),
+        ("n_train_interactions", c_int64),
+        ("n_valid", c_int64),
+        ("n_test", c_int64),
+        ("n_sequential_train_examples", c_int64),
+        ("n_rows_read", c_int64),
+        ("n_rows_removed_by_kcore", c_int64),
+        ("n_users_dropped_short", c_int64),
+    ]
+
+
+# GSAU_API void gsau_dataset_options_init(gsau_dataset_options *opts);
+gsau_dataset_options_init = _bind("gsau_dataset_options_init",
+                                  [POINTER(gsau_dataset_options)], None)
+
+# GSAU_API gsau_status gsau_dataset_load(gsau_dataset **out, const char *path, const gsau_dataset_options *opts);
+gsau_dataset_load = _bind("gsau_dataset_load",
+                          [POINTER(gsau_dataset_p), c_char_p, POINTER(gsau_dataset_options)],
+                          gsau_status)
+
+# GSAU_API void gsau_dataset_free(gsau_dataset *ds);
+gsau_dataset_free = _bind("gsau_dataset_free", [gsau_dataset_p], None)
+
+# GSAU_API gsau_status gsau_dataset_stats_get(const gsau_dataset *ds, gsau_dataset_stats *out);
+gsau_dataset_stats_get = _bind("gsau_dataset_stats_get",
+                               [gsau_dataset_p, POINTER(gsau_dataset_stats)], gsau_status)
+
+
+# ── Helpers ─────────────────────────────────────────────────────────────────────────────────
+
+_S = TypeVar("_S", bound=ctypes.Structure)
+
+
+def sized(struct_type: Type[_S]) -> _S:
+    """A zeroed instance of a gsau option/result struct with ``struct_size`` set."""
+    s = struct_type()
+    s.struct_size = ctypes.sizeof(struct_type)
+    return s
+
+
+def struct_to_dict(s: ctypes.Structure) -> Dict[str, object]:
+    """The struct's fields except ``struct_size``; ``const char *`` fields decoded to str."""
+    out: Dict[str, object] = {}
+    for name, _ctype in s._fields_:
+        if name == "struct_size":
+            continue
+        value = getattr(s, name)
+        out[name] = _decode(value) if isinstance(value, bytes) else value
+    return out
+
+
+__all__ = [n for n in list(globals()) if n.startswith(("gsau_", "GSAU_"))] + [
+    "BOUND", "sized", "struct_to_dict"]
