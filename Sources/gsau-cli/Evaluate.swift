@@ -53,7 +53,7 @@ extension Substring {
 }
 
 func printMetrics(_ m: RankingMetrics, title: String, seconds: Double) {
-    print("\(title) (\(m.userCount) users, \(formatted(seconds, 3)) s)")
+    print(seconds > 0 ? "\(title) (\(m.userCount) users, \(formatted(seconds, 3)) s)" : "\(title) (\(m.userCount) users)")
     var header = "          "
     for k in m.ks { header += "  @\(k)".padding(9) }
     print(header)

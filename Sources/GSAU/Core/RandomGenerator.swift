@@ -9,7 +9,7 @@ import RealModule
 /// - Conforms to `RandomNumberGenerator`, so it also drives the standard library
 ///   (`Int.random(in:using:)`, `shuffled(using:)`), although the helpers below are what the engine
 ///   uses so that results do not depend on standard-library implementation details.
-struct RandomGenerator: RandomNumberGenerator, Sendable {
+public struct RandomGenerator: RandomNumberGenerator, Sendable {
     private var s0: UInt64
     private var s1: UInt64
     private var s2: UInt64
@@ -18,7 +18,7 @@ struct RandomGenerator: RandomNumberGenerator, Sendable {
     private var spareNormal: Double?
 
     /// Seeds the four state words with consecutive SplitMix64 outputs (never all zero).
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         var sm = seed
         s0 = RandomGenerator.splitMix64(&sm)
         s1 = RandomGenerator.splitMix64(&sm)
@@ -29,7 +29,7 @@ struct RandomGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// One SplitMix64 step: advances `state` and returns a well-mixed 64-bit value.
-    static func splitMix64(_ state: inout UInt64) -> UInt64 {
+    public static func splitMix64(_ state: inout UInt64) -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -42,7 +42,7 @@ struct RandomGenerator: RandomNumberGenerator, Sendable {
 
     /// xoshiro256** step.
     @inline(__always)
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         let result = RandomGenerator.rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -56,12 +56,12 @@ struct RandomGenerator: RandomNumberGenerator, Sendable {
 
     /// Uniform Double in [0, 1) with 53 random bits.
     @inline(__always)
-    mutating func nextUniform() -> Double {
+    public mutating func nextUniform() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// Uniform integer in 0..<bound (bound > 0), without modulo bias (Lemire's multiply-and-reject).
-    mutating func nextInt(below bound: Int) -> Int {
+    public mutating func nextInt(below bound: Int) -> Int {
         assert(bound > 0, "nextInt(below:) needs a positive bound")
         let n = UInt64(bound)
         var product = next().multipliedFullWidth(by: n)
@@ -73,7 +73,7 @@ struct RandomGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// Standard normal deviate (Box–Muller; the second deviate of each pair is kept for the next call).
-    mutating func nextNormal() -> Double {
+    public mutating func nextNormal() -> Double {
         if let z = spareNormal { spareNormal = nil; return z }
         let u1 = 1 - nextUniform()            // (0, 1]: log is finite
         let u2 = nextUniform()
@@ -84,10 +84,10 @@ struct RandomGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// Normal deviate with the given mean and standard deviation.
-    mutating func nextNormal(mean: Double, std: Double) -> Double { mean + std * nextNormal() }
+    public mutating func nextNormal(mean: Double, std: Double) -> Double { mean + std * nextNormal() }
 
     /// Fisher–Yates shuffle in place (uniform over all permutations).
-    mutating func shuffle(_ buffer: UnsafeMutableBufferPointer<Int32>) {
+    public mutating func shuffle(_ buffer: UnsafeMutableBufferPointer<Int32>) {
         var i = buffer.count - 1
         while i > 0 {
             let j = nextInt(below: i + 1)
@@ -97,7 +97,7 @@ struct RandomGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// Fisher–Yates shuffle of an array in place (same draws as the buffer version).
-    mutating func shuffle<Element>(_ array: inout [Element]) {
+    public mutating func shuffle<Element>(_ array: inout [Element]) {
         var i = array.count - 1
         while i > 0 {
             let j = nextInt(below: i + 1)
@@ -107,7 +107,7 @@ struct RandomGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform random permutation of 0..<n.
-    mutating func permutation(_ n: Int) -> [Int32] {
+    public mutating func permutation(_ n: Int) -> [Int32] {
         var p = (0..<max(0, n)).map { Int32($0) }
         shuffle(&p)
         return p
@@ -117,7 +117,7 @@ struct RandomGenerator: RandomNumberGenerator, Sendable {
     /// rejection as the original does with `torch.randperm`: a uniform permutation is redrawn until it
     /// has no fixed point (about e ≈ 2.72 draws on average). Returns nil for n < 2, where no
     /// derangement exists (n = 1) or the notion is empty (n = 0), instead of looping forever.
-    mutating func randomDerangement(_ n: Int) -> [Int32]? {
+    public mutating func randomDerangement(_ n: Int) -> [Int32]? {
         guard n >= 2 else { return nil }
         var p = [Int32](repeating: 0, count: n)
         while true {
@@ -132,13 +132,13 @@ struct RandomGenerator: RandomNumberGenerator, Sendable {
     /// Derives an independent child generator and advances this one. The child is seeded by
     /// SplitMix64 from a fresh output of the parent, so parent and child streams do not overlap in
     /// any practical sense, and the derivation is deterministic.
-    mutating func split() -> RandomGenerator {
+    public mutating func split() -> RandomGenerator {
         RandomGenerator(seed: next() ^ 0xD1B5_4A32_D192_ED03)
     }
 
     /// Advances the state by 2^128 steps (the xoshiro256 jump polynomial): calling `jump()` k times
     /// on copies of one generator gives k non-overlapping subsequences of length 2^128.
-    mutating func jump() {
+    public mutating func jump() {
         let polynomial: [UInt64] = [0x180E_C6D3_3CFD_0ABA, 0xD5A6_1266_F0C9_392C,
                                     0xA958_2618_E03F_C9AA, 0x39AB_DC45_29B1_661C]
         var t0: UInt64 = 0, t1: UInt64 = 0, t2: UInt64 = 0, t3: UInt64 = 0
@@ -155,7 +155,7 @@ struct RandomGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A copy advanced by `jump()`: convenient for handing out per-worker streams.
-    func jumped() -> RandomGenerator {
+    public func jumped() -> RandomGenerator {
         var copy = self
         copy.jump()
         return copy

@@ -41,7 +41,7 @@ import Dispatch
 /// Forward pass. Attention dropout is applied when `dropout > 0` (then `dropoutMask` must be
 /// given; a fresh mask over the whole [tokens, heads, maxLength] workspace is drawn from `rng`).
 /// With `dropout == 0` no random numbers are drawn and `dropoutMask` is ignored.
-func attentionForward<T: GSAUScalar>(context: UnsafeMutablePointer<T>,
+public func attentionForward<T: GSAUScalar>(context: UnsafeMutablePointer<T>,
                                      probs: UnsafeMutablePointer<T>,
                                      dropoutMask: UnsafeMutablePointer<T>?,
                                      qkv: UnsafePointer<T>,
@@ -69,7 +69,7 @@ func attentionForward<T: GSAUScalar>(context: UnsafeMutablePointer<T>,
 ///   dv_j += Σ_i P'_ij dctx_i,   dP_ij = (dctx_i · v_j) · mask_ij,
 ///   dS_ij = P_ij (dP_ij − Σ_k P_ik dP_ik),
 ///   dq_i += Σ_j dS_ij k_j / √headDim,   dk_j += Σ_i dS_ij q_i / √headDim.
-func attentionBackward<T: GSAUScalar>(dQKV: UnsafeMutablePointer<T>,
+public func attentionBackward<T: GSAUScalar>(dQKV: UnsafeMutablePointer<T>,
                                       dContext: UnsafePointer<T>,
                                       qkv: UnsafePointer<T>,
                                       probs: UnsafePointer<T>,

@@ -18,7 +18,7 @@ import Dispatch
 /// Unlike the other backward functions this one writes (=) rather than accumulates, so that the
 /// large [rows, classes] buffer can be reused in place. Rows are processed in parallel when the
 /// problem is large; the result is bitwise the same for any thread count.
-func crossEntropyForwardBackward<T: GSAUScalar>(logits: UnsafePointer<T>,
+public func crossEntropyForwardBackward<T: GSAUScalar>(logits: UnsafePointer<T>,
                                                 targets: UnsafePointer<Int32>,
                                                 rows: Int, classes: Int,
                                                 dLogits: UnsafeMutablePointer<T>?,

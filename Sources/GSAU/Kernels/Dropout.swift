@@ -8,7 +8,7 @@
 
 /// Fills `mask[count]` with dropout scales drawn from `rng`: 0 with probability p, else 1/(1 − p).
 /// Draws exactly `count` uniforms when 0 < p < 1, none otherwise (deterministic per seed).
-func dropoutFillMask<T: GSAUScalar>(mask: UnsafeMutablePointer<T>, count: Int, p: Double,
+public func dropoutFillMask<T: GSAUScalar>(mask: UnsafeMutablePointer<T>, count: Int, p: Double,
                                     rng: inout RandomGenerator) {
     if p <= 0 { mask.update(repeating: 1, count: count); return }
     if p >= 1 { mask.update(repeating: 0, count: count); return }
@@ -20,7 +20,7 @@ func dropoutFillMask<T: GSAUScalar>(mask: UnsafeMutablePointer<T>, count: Int, p
 
 /// y = x ⊙ mask with a freshly drawn mask, which is kept for the backward pass. `y` may alias `x`.
 /// With p = 0, y is an exact copy of x.
-func dropoutForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
+public func dropoutForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
                                    mask: UnsafeMutablePointer<T>,
                                    input x: UnsafePointer<T>, count: Int, p: Double,
                                    rng: inout RandomGenerator) {
@@ -33,7 +33,7 @@ func dropoutForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
 }
 
 /// Backward pass; ACCUMULATES dx += dy ⊙ mask.
-func dropoutBackward<T: GSAUScalar>(dInput dx: UnsafeMutablePointer<T>,
+public func dropoutBackward<T: GSAUScalar>(dInput dx: UnsafeMutablePointer<T>,
                                     dOutput dy: UnsafePointer<T>,
                                     mask: UnsafePointer<T>, count: Int) {
     for i in 0..<count { dx[i] += dy[i] * mask[i] }

@@ -13,7 +13,7 @@
 // the gradients of all uses accumulate.
 
 /// out[t] = table[ids[t]] (+ positionTable[positionIds[t]] when both are given).
-func embeddingForward<T: GSAUScalar>(output out: UnsafeMutablePointer<T>,
+public func embeddingForward<T: GSAUScalar>(output out: UnsafeMutablePointer<T>,
                                      ids: UnsafePointer<Int32>,
                                      table: UnsafePointer<T>,
                                      count: Int, dim: Int,
@@ -35,7 +35,7 @@ func embeddingForward<T: GSAUScalar>(output out: UnsafeMutablePointer<T>,
 /// Rows whose id equals `paddingIndex` receive no gradient (nn.Embedding's padding_idx); pass nil
 /// (the default) to update every row. Call once per table: for the position table pass the
 /// position ids and its gradient buffer.
-func embeddingBackward<T: GSAUScalar>(dTable: UnsafeMutablePointer<T>,
+public func embeddingBackward<T: GSAUScalar>(dTable: UnsafeMutablePointer<T>,
                                       dOutput dOut: UnsafePointer<T>,
                                       ids: UnsafePointer<Int32>,
                                       count: Int, dim: Int,

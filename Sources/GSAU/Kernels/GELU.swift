@@ -5,7 +5,7 @@ import RealModule
 // Shapes: z, y: [count] (elementwise; any layout).
 
 /// Forward pass. `y` may alias `z`.
-func geluForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
+public func geluForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
                                 input z: UnsafePointer<T>, count: Int) {
     let invSqrt2 = 1 / T.sqrt(2)
     let half: T = 0.5
@@ -17,7 +17,7 @@ func geluForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
 
 /// Backward pass; ACCUMULATES dz += dy · (Φ(z) + z · φ(z)), with Φ the standard normal CDF
 /// (= 0.5 · (1 + erf(z/√2))) and φ its density exp(−z²/2) / √(2π). Needs the forward INPUT z.
-func geluBackward<T: GSAUScalar>(dInput dz: UnsafeMutablePointer<T>,
+public func geluBackward<T: GSAUScalar>(dInput dz: UnsafeMutablePointer<T>,
                                  dOutput dy: UnsafePointer<T>,
                                  input z: UnsafePointer<T>, count: Int) {
     let invSqrt2 = 1 / T.sqrt(2)

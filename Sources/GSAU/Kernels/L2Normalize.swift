@@ -4,10 +4,10 @@
 // Shapes: x, y: [n, C];  norms: [n] (the raw ‖x‖₂ of each row, saved for the backward pass).
 
 /// The spec's (and PyTorch's) default epsilon.
-let l2NormalizeEpsilon = 1e-12
+public let l2NormalizeEpsilon = 1e-12
 
 /// Forward pass. `y` may alias `x`.
-func l2NormalizeForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
+public func l2NormalizeForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
                                        norms: UnsafeMutablePointer<T>,
                                        input x: UnsafePointer<T>,
                                        rows n: Int, channels c: Int,
@@ -28,7 +28,7 @@ func l2NormalizeForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
 ///   ‖x‖ ≥ eps:  dx += (dy − y · (y·dy)) / ‖x‖      (the Jacobian of x/‖x‖)
 ///   ‖x‖ < eps:  dx += dy / eps                      (the map is the linear x/eps there;
 ///                                                    clamp_min passes no gradient to the norm)
-func l2NormalizeBackward<T: GSAUScalar>(dInput dx: UnsafeMutablePointer<T>,
+public func l2NormalizeBackward<T: GSAUScalar>(dInput dx: UnsafeMutablePointer<T>,
                                         dOutput dy: UnsafePointer<T>,
                                         output y: UnsafePointer<T>,
                                         norms: UnsafePointer<T>,

@@ -9,7 +9,7 @@
 // rstd = 1 / sqrt(var + eps). The spec uses eps = 1e-12 everywhere.
 
 /// Forward pass. `y` may alias `x` (each row is read completely before it is written).
-func layerNormForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
+public func layerNormForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
                                      mean: UnsafeMutablePointer<T>,
                                      rstd: UnsafeMutablePointer<T>,
                                      input x: UnsafePointer<T>,
@@ -37,7 +37,7 @@ func layerNormForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
 /// Backward pass; ACCUMULATES into dx, dweight, dbias (+=). With n̂ = (x − mean)·rstd and
 /// g = weight ⊙ dy:  dx = rstd · (g − mean(g) − n̂ · mean(g ⊙ n̂)),  dweight = Σ_rows dy ⊙ n̂,
 /// dbias = Σ_rows dy. `dInput` may be nil when the input gradient is not needed.
-func layerNormBackward<T: GSAUScalar>(dInput dx: UnsafeMutablePointer<T>?,
+public func layerNormBackward<T: GSAUScalar>(dInput dx: UnsafeMutablePointer<T>?,
                                       dWeight dw: UnsafeMutablePointer<T>,
                                       dBias db: UnsafeMutablePointer<T>,
                                       dOutput dy: UnsafePointer<T>,

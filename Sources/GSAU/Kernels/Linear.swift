@@ -8,7 +8,7 @@
 // Both products go through BLAS (`T.gemm`).
 
 /// y[n, out] = x[n, in] · W[out, in]ᵀ + b[out]. `y` must not alias `x`.
-func linearForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
+public func linearForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
                                   input x: UnsafePointer<T>,
                                   weight w: UnsafePointer<T>,
                                   bias b: UnsafePointer<T>?,
@@ -36,7 +36,7 @@ func linearForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
 ///   dx[n, in]   += dy[n, out] · W[out, in]          (skipped when `dInput` is nil)
 ///   dW[out, in] += dy[n, out]ᵀ · x[n, in]
 ///   db[out]     += Σ_rows dy                        (skipped when `dBias` is nil)
-func linearBackward<T: GSAUScalar>(dInput dx: UnsafeMutablePointer<T>?,
+public func linearBackward<T: GSAUScalar>(dInput dx: UnsafeMutablePointer<T>?,
                                    dWeight dw: UnsafeMutablePointer<T>,
                                    dBias db: UnsafeMutablePointer<T>?,
                                    dOutput dy: UnsafePointer<T>,

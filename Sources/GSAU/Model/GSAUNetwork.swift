@@ -29,26 +29,34 @@ final class GSAUNetwork<T: GSAUScalar> {
 
     /// Full-ranking scores of `users` over all items (column = item id, padding included) with the
     /// configuration's prediction rule (model-spec §2.5):
-    /// sequential: h · E_itemᵀ, h the SASRec output (eval mode) for the split's history;
-    /// graph: U_g[u] · I_gᵀ with the LightGCN layer means.
-    func score(parameters p: UnsafePointer<T>, users: UnsafeBufferPointer<Int32>, split: EvaluationSplit,
-               into scores: UnsafeMutablePointer<T>) throws {
+    /// sequential: h · E_itemᵀ, h the SASRec output (eval mode) for the user's `history`
+    /// (its last `maxSequenceLength` items); graph: U_g[u] · I_gᵀ with the LightGCN layer means
+    /// of the training graph (the history is not used).
+    func score(parameters p: UnsafePointer<T>, users: UnsafeBufferPointer<Int32>,
+               history: (Int32) -> ArraySlice<Int32>, into scores: UnsafeMutablePointer<T>) {
         let b = users.count, d = config.embeddingSize, items = layout.itemCount
         let h = self.h.reserve(b * d)
-        if config.predictWithGraph {
-            guard let graph = objective.graph else { throw GSAUError.invalidArgument("graph prediction without a graph encoder") }
+        if let graph = objective.graph, config.predictWithGraph {
             graph.forward(parameters: p)
             graph.gather(ids: users.baseAddress!, count: b, nodeOffset: 0, layer: nil, into: h)
             graph.withMean { mean in
                 matmul(h, mean + layout.userCount * d, transB: true, into: scores, m: b, n: items, k: d)
             }
-        } else {
-            guard let encoder = objective.sequence else { throw GSAUError.invalidArgument("sequential prediction without a sequential encoder") }
+        } else if let encoder = objective.sequence {
             packed.removeAll()
-            for u in users { packed.append(dataset.history(ofUser: u, split: split), maxLength: config.maxSequenceLength) }
+            for u in users { packed.append(history(u), maxLength: config.maxSequenceLength) }
             var unused = RandomGenerator(seed: 0)
             encoder.forward(parameters: p, batch: packed, training: false, rng: &unused, output: h)
             matmul(h, p + layout.itemTable, transB: true, into: scores, m: b, n: items, k: d)
+        } else {
+            assertionFailure("validated configurations always have a scorer")
+            scores.update(repeating: .nan, count: b * items)
         }
+    }
+
+    /// Scores with the dataset's history for `split` (what is known before its target).
+    func score(parameters p: UnsafePointer<T>, users: UnsafeBufferPointer<Int32>, split: EvaluationSplit,
+               into scores: UnsafeMutablePointer<T>) {
+        score(parameters: p, users: users, history: { self.dataset.history(ofUser: $0, split: split) }, into: scores)
     }
 }

@@ -1,0 +1,27 @@
+/// RecBole's early stopping (model-spec §4): the validation score is rounded to `decimals` places;
+/// a score that ties or beats the best so far is an improvement (so the later epoch wins a tie) and
+/// resets the counter; otherwise the counter grows, and training stops once it exceeds `patience`
+/// (with patience 10: after 11 consecutive epochs without improvement).
+struct EarlyStopping {
+    let patience: Int
+    let decimals: Int
+    private(set) var best = -Double.infinity
+    private(set) var sinceBest = 0
+
+    init(patience: Int, decimals: Int) {
+        self.patience = patience
+        self.decimals = decimals
+    }
+
+    /// Records an epoch's raw score; returns the rounded score, whether it improved, and whether to stop.
+    mutating func update(_ score: Double) -> (rounded: Double, improved: Bool, stop: Bool) {
+        let rounded = RankingMetrics.rounded(score, places: decimals)
+        if rounded >= best {
+            best = rounded
+            sinceBest = 0
+            return (rounded, true, false)
+        }
+        sinceBest += 1
+        return (rounded, false, sinceBest > patience)
+    }
+}

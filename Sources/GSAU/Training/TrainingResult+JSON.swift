@@ -1,0 +1,68 @@
+extension RankingMetrics {
+    /// {"recall@10": 0.0876, ...} with values rounded to `places` decimals (RecBole's report).
+    public func json(places: Int = 4) -> JSON {
+        .object(named.map { ($0.name, .number(RankingMetrics.rounded($0.value, places: places))) })
+    }
+}
+
+extension ModelConfig {
+    public var json: JSON {
+        .object([
+            ("variant", .string(variant.rawValue)), ("use_graph", .bool(useGraph)), ("use_sequential", .bool(useSequential)),
+            ("sequential_loss", .string(sequentialLoss.rawValue)), ("user_item_uniformity", .bool(userItemUniformity)),
+            ("predict_with_graph", .bool(predictWithGraph)), ("align_per_layer", .bool(alignPerLayer)), ("gamma", .number(gamma)),
+            ("embedding_size", .int(embeddingSize)), ("transformer_layers", .int(transformerLayers)),
+            ("graph_layers", .int(graphLayers)), ("heads", .int(heads)), ("inner_size", .int(innerSize)),
+            ("hidden_dropout", .number(hiddenDropout)), ("attention_dropout", .number(attentionDropout)),
+            ("layer_norm_eps", .number(layerNormEps)), ("max_sequence_length", .int(maxSequenceLength)),
+            ("batch_size", .int(batchSize)), ("learning_rate", .number(learningRate)), ("beta1", .number(beta1)),
+            ("beta2", .number(beta2)), ("adam_epsilon", .number(adamEpsilon)), ("weight_decay", .number(weightDecay)),
+            ("seed", .int(Int(truncatingIfNeeded: seed))),
+        ])
+    }
+}
+
+extension LossTerms {
+    public var json: JSON {
+        var fields: [(String, JSON)] = []
+        func add(_ name: String, _ v: Double?) { if let v { fields.append((name, .number(v))) } }
+        add("graph_align", graphAlign); add("graph_unif_user", graphUniformUser); add("graph_unif_item", graphUniformItem)
+        add("seq_ce", sequentialCrossEntropy); add("seq_align", sequentialAlign)
+        add("seq_unif_seq", sequentialUniformSequence); add("seq_unif_item", sequentialUniformItem)
+        add("seq_unif_seq_vs_deranged_item", sequentialUniformSequenceVsItem)
+        add("total", total)
+        return .object(fields)
+    }
+}
+
+extension TrainingResult {
+    /// The machine-readable result: config, dataset statistics, per-epoch history, best epoch,
+    /// validation and test metrics, timing, BLAS core and threads.
+    public var json: JSON {
+        let epochs: [JSON] = history.map { e in
+            .object([("epoch", .int(e.epoch)), ("steps", .int(e.steps)), ("loss_sum", .number(e.lossSum)),
+                     ("loss_mean_terms", e.meanTerms.json), ("valid_score", .number(e.validationScore)),
+                     ("improved", .bool(e.improved)), ("valid", e.validation.json()),
+                     ("train_seconds", .number(e.trainSeconds)), ("eval_seconds", .number(e.evaluationSeconds))])
+        }
+        return .object([
+            ("variant", .string(config.variant.rawValue)),
+            ("config", config.json),
+            ("training", .object([("epochs", .int(options.epochs)), ("patience", .int(options.patience)),
+                                  ("valid_metric", .string(options.validationMetric)), ("metric_decimals", .int(options.metricDecimals))])),
+            ("dataset", .object([("path", .string(datasetPath)), ("users", .int(userCount)), ("items", .int(itemCount)),
+                                 ("interactions", .int(interactionCount)), ("graph_train_rows", .int(graphRows)),
+                                 ("sequential_train_rows", .int(sequentialRows)), ("steps_per_epoch", .int(stepsPerEpoch))])),
+            ("best_epoch", bestEpoch.map { .int(history[$0].epoch) } ?? .null),
+            ("epochs_run", .int(history.count)),
+            ("stop_reason", .string(stopReason.rawValue)),
+            ("valid", bestValidation?.json() ?? .null),
+            ("test", test?.json() ?? .null),
+            ("wall_seconds", .number(totalSeconds)),
+            ("seconds_per_epoch_median", .number(secondsPerEpochMedian)),
+            ("blas_core", .string(blasCore)),
+            ("blas_threads", .int(blasThreads)),
+            ("history", .array(epochs)),
+        ])
+    }
+}

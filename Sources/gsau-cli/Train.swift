@@ -1,0 +1,89 @@
+import ArgumentParser
+import GSAU
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model (any variant of the paper), report validation/test metrics, print recommendations.")
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Variant: \(Variant.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var variant: String = "gsau-rec"
+
+    @Option(help: "Maximum epochs.") var epochs: Int = 300
+    @Option(help: "Early-stopping patience (epochs without improvement of the rounded validation metric).") var patience: Int = 10
+    @Option(help: "Validation metric for model selection.") var validMetric: String = "ndcg@20"
+    @Option(help: "Uniformity weight gamma (default: the variant's).") var gamma: Double?
+    @Option(help: "Embedding size.") var embeddingSize: Int = 64
+    @Option(help: "Transformer layers (also the LightGCN depth unless --graph-layers is given).") var layers: Int = 2
+    @Option(help: "LightGCN propagation depth (default: --layers).") var graphLayers: Int?
+    @Option(help: "Attention heads.") var heads: Int = 2
+    @Option(help: "Feed-forward inner size.") var innerSize: Int = 256
+    @Option(help: "Hidden and attention dropout.") var dropout: Double = 0.5
+    @Option(help: "Maximum sequence length.") var maxLength: Int = 50
+    @Option(help: "Batch size of each stream.") var batchSize: Int = 512
+    @Option(help: "Adam learning rate.") var lr: Double = 1e-3
+    @Option(help: "Adam weight decay.") var weightDecay: Double = 0
+    @Option(help: "Random seed.") var seed: UInt64 = 2020
+    @Option(help: "BLAS threads (0 = OpenBLAS default).") var threads: Int = 0
+    @Option(help: "Write the machine-readable result (JSON) to this file.") var json: String?
+    @Option(help: "Print the top-10 recommendations for this raw user id after training.") var recommendUser: String?
+    @Flag(help: "Only print the final summary.") var quiet = false
+
+    func run() throws {
+        warnAboutBLAS()
+        guard let v = Variant(rawValue: variant) else {
+            throw ValidationError("unknown variant '\(variant)'; available: \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var config = ModelConfig(variant: v)
+        if let gamma { config.gamma = gamma }
+        config.embeddingSize = embeddingSize; config.transformerLayers = layers; config.graphLayers = graphLayers ?? layers
+        config.heads = heads; config.innerSize = innerSize
+        config.hiddenDropout = dropout; config.attentionDropout = dropout
+        config.maxSequenceLength = maxLength; config.batchSize = batchSize
+        config.learningRate = lr; config.weightDecay = weightDecay; config.seed = seed
+        var options = TrainingOptions()
+        options.epochs = epochs; options.patience = patience; options.validationMetric = validMetric; options.threads = threads
+
+        let (dataset, loadSeconds) = try data.load()
+        let trainer = try Trainer(config: config, dataset: dataset, options: options)
+        print("gsau train: \(v.rawValue) on \(dataset.path): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactionCount) interactions (loaded in \(formatted(loadSeconds, 2)) s)")
+        print("  \(trainer.stepsPerEpoch) steps per epoch, gamma \(config.gamma), \(BLASInfo.summary)")
+        let (model, result) = try trainer.train { event in
+            if quiet { return true }
+            switch event {
+            case .step(let epoch, let step, let steps, let loss):
+                if step % 50 == 49 { printErr("  epoch \(epoch) step \(step + 1)/\(steps) loss \(formatted(loss, 4))") }
+            case .epochEnd(let e):
+                let v = e.validation
+                print("epoch \(e.epoch)".padding(10) + "loss \(formatted(e.lossSum, 2))".padding(16)
+                      + terms(e.meanTerms) + " | valid R@10 \(formatted(RankingMetrics.rounded(v["recall@10"]!), 4)) N@10 \(formatted(RankingMetrics.rounded(v["ndcg@10"]!), 4)) N@20 \(formatted(e.validationScore, 4))\(e.improved ? " *" : "  ") | \(formatted(e.trainSeconds, 1)) s + eval \(formatted(e.evaluationSeconds, 1)) s")
+            }
+            return true
+        }
+        print("stopped: \(result.stopReason.rawValue) after \(result.history.count) epochs; best epoch \(result.bestEpoch.map { "\(result.history[$0].epoch)" } ?? "none"); \(formatted(result.secondsPerEpochMedian, 2)) s/epoch (median), \(formatted(result.totalSeconds, 1)) s in all")
+        if let valid = result.bestValidation { printMetrics(valid, title: "valid (best epoch)", seconds: 0) }
+        if let test = result.test { printMetrics(test, title: "test (best epoch)", seconds: 0) }
+        if let json {
+            try writeFileAtomically(json, text: result.json.serialized() + "\n")
+            print("wrote \(json)")
+        }
+        if let user = recommendUser {
+            let top = try model.recommend(user: user, count: 10)
+            print("top 10 for user \(user) (from the whole history):")
+            for (rank, r) in top.enumerated() { print("  \(rank + 1)".padding(6) + r.item.padding(10) + formatted(Double(r.score), 4)) }
+        }
+    }
+
+    private func terms(_ t: LossTerms) -> String {
+        var parts: [String] = []
+        if let x = t.graphAlign { parts.append("GA \(formatted(x, 3))") }
+        if let u = t.graphUniformUser, let i = t.graphUniformItem { parts.append("GU \(formatted(u + i, 3))") }
+        if let x = t.sequentialCrossEntropy { parts.append("CE \(formatted(x, 3))") }
+        if let x = t.sequentialAlign { parts.append("SA \(formatted(x, 3))") }
+        if let s = t.sequentialUniformSequence, let i = t.sequentialUniformItem {
+            parts.append("SU \(formatted(s + i + (t.sequentialUniformSequenceVsItem ?? 0), 3))")
+        }
+        return parts.joined(separator: " ")
+    }
+}
