@@ -23,7 +23,9 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "GSAU",
                 dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
-                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+                // Cross-module optimisation lets clients (CLI, benchmarks, C API) run the Float
+                // specialisations of the generic kernels instead of their generic entry points.
+                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"])]),
         .systemLibrary(name: "GSAUHeader", path: "Sources/GSAUHeader"),   // include/gsau.h for Swift
         .target(name: "GSAUCAPI", dependencies: ["GSAU", "GSAUHeader"],
                 linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(root)/gsau.map"]

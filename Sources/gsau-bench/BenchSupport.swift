@@ -19,16 +19,28 @@ func median(_ xs: [Double]) -> Double {
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
-/// A flat JSON object written by hand (keys in insertion order).
+/// A JSON object written by hand (keys in insertion order); values may be nested objects.
 struct JSONObject {
-    private var fields: [(String, String)] = []
-    mutating func set(_ key: String, _ value: String) { fields.append((key, "\"\(value.replacingQuotes())\"")) }
-    mutating func set(_ key: String, _ value: Double) { fields.append((key, value.isFinite ? "\(value)" : "null")) }
-    mutating func set(_ key: String, _ value: Int) { fields.append((key, "\(value)")) }
-    mutating func set(_ key: String, _ values: [Double]) { fields.append((key, "[" + values.map { "\($0)" }.joined(separator: ", ") + "]")) }
-    mutating func set(_ key: String, object: JSONObject) { fields.append((key, object.text(indent: "    "))) }
+    private enum Value { case raw(String), object(JSONObject) }
+    private var fields: [(String, Value)] = []
+    var isEmpty: Bool { fields.isEmpty }
+    mutating func set(_ key: String, _ value: String) { fields.append((key, .raw("\"\(value.replacingQuotes())\""))) }
+    mutating func set(_ key: String, _ value: Double) { fields.append((key, .raw(value.isFinite ? "\(value)" : "null"))) }
+    mutating func set(_ key: String, _ value: Int) { fields.append((key, .raw("\(value)"))) }
+    mutating func set(_ key: String, _ values: [Double]) { fields.append((key, .raw("[" + values.map { "\($0)" }.joined(separator: ", ") + "]"))) }
+    /// A nested object (any depth), indented one level deeper than its key.
+    mutating func set(_ key: String, object: JSONObject) { fields.append((key, .object(object))) }
     func text(indent: String = "") -> String {
-        "{\n" + fields.map { "\(indent)  \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n\(indent)}"
+        if fields.isEmpty { return "{}" }
+        let inner = indent + "  "
+        return "{\n" + fields.map { key, value -> String in
+            let rendered: String
+            switch value {
+            case .raw(let text): rendered = text
+            case .object(let object): rendered = object.text(indent: inner)
+            }
+            return "\(inner)\"\(key.replacingQuotes())\": \(rendered)"
+        }.joined(separator: ",\n") + "\n\(indent)}"
     }
 }
 

@@ -95,7 +95,7 @@ final class ParityTests: XCTestCase {
         try parameters.withUnsafeBufferPointer { p in
             try users.withUnsafeBufferPointer { u in
                 try scores.withUnsafeMutableBufferPointer { s in
-                    try model.score(parameters: p.baseAddress!, users: u, split: .validation, into: s.baseAddress!)
+                    model.score(parameters: p.baseAddress!, users: u, split: .validation, into: s.baseAddress!)
                 }
             }
         }
