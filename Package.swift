@@ -3,7 +3,15 @@ import PackageDescription
 import Foundation  // manifest only (for the absolute path of the linker script); the library stays free of it
 
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
-let staticStdlib = ProcessInfo.processInfo.environment["GSAU_STATIC_STDLIB"] == "1"
+let environment = ProcessInfo.processInfo.environment
+let staticStdlib = environment["GSAU_STATIC_STDLIB"] == "1"
+// The engine's elementwise kernels need AVX2/FMA to vectorise well (about 3× on GELU and softmax);
+// every x86-64 CPU since Haswell (2013) and Zen has them. GSAU_PORTABLE=1 builds for baseline x86-64.
+#if arch(x86_64)
+let cpuFlags = environment["GSAU_PORTABLE"] == "1" ? [] : ["-target-cpu", "haswell"]
+#else
+let cpuFlags: [String] = []
+#endif
 
 let package = Package(
     name: "gsau",
@@ -25,7 +33,7 @@ let package = Package(
                 dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
                 // Cross-module optimisation lets clients (CLI, benchmarks, C API) run the Float
                 // specialisations of the generic kernels instead of their generic entry points.
-                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"])]),
+                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"] + cpuFlags)]),
         .systemLibrary(name: "GSAUHeader", path: "Sources/GSAUHeader"),   // include/gsau.h for Swift
         .target(name: "GSAUCAPI", dependencies: ["GSAU", "GSAUHeader"],
                 linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(root)/gsau.map"]

@@ -52,7 +52,10 @@ public func adamUpdate<T: GSAUScalar>(parameters p: UnsafeMutablePointer<T>, gra
     let epsilon = T(h.epsilon)
     let weightDecay = T(h.weightDecay)
     let decays = h.weightDecay != 0
-    for i in 0..<count {
+    let job = UnsafeSendable((p, g, m, v))
+    parallelChunks(count, minimumChunk: 65_536) { range in
+      let (p, g, m, v) = job.pointer
+      for i in range {
         var grad = g[i]
         if decays { grad = grad + weightDecay * p[i] }
         let mi = (smallWeight ? m[i] : grad).addingProduct(lerpCoefficient, grad - m[i])
@@ -61,6 +64,7 @@ public func adamUpdate<T: GSAUScalar>(parameters p: UnsafeMutablePointer<T>, gra
         v[i] = vi
         let denom = vi.squareRoot() / biasCorrection2Sqrt + epsilon
         p[i] = p[i] + negativeStepSize * mi / denom
+      }
     }
 }
 

@@ -39,7 +39,7 @@ import Dispatch
 // depend only on the generator state.
 
 /// Forward pass. Attention dropout is applied when `dropout > 0` (then `dropoutMask` must be
-/// given; a fresh mask over the whole [tokens, heads, maxLength] workspace is drawn from `rng`).
+/// given; a fresh mask for the keys each query reads is drawn from `rng`; other entries are untouched).
 /// With `dropout == 0` no random numbers are drawn and `dropoutMask` is ignored.
 public func attentionForward<T: GSAUScalar>(context: UnsafeMutablePointer<T>,
                                      probs: UnsafeMutablePointer<T>,
@@ -54,7 +54,16 @@ public func attentionForward<T: GSAUScalar>(context: UnsafeMutablePointer<T>,
     if p > 0 {
         assert(dropoutMask != nil, "attention dropout needs a dropoutMask workspace")
         if let dropoutMask {
-            dropoutFillMask(mask: dropoutMask, count: tokens * heads * maxLength, p: p, rng: &rng)
+            // Draw only the entries that are read: keys 0..<nKeys of each (query, head) row.
+            for b in 0..<sequences {
+                let base = Int(offsets[b]), length = Int(offsets[b + 1]) - base
+                for i in 0..<length {
+                    let nKeys = causal ? i + 1 : length
+                    for h in 0..<heads {
+                        dropoutFillMask(mask: dropoutMask + ((base + i) * heads + h) * maxLength, count: nKeys, p: p, rng: &rng)
+                    }
+                }
+            }
             mask = dropoutMask
         }
     }

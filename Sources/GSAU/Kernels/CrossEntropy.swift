@@ -60,18 +60,21 @@ private struct CrossEntropyRows<T: GSAUScalar>: @unchecked Sendable {
         let target = Int(targets[r])
         assert(target >= 0 && target < classes, "cross-entropy target out of range")
         let targetLogit = l[target]          // read before a possibly aliased dLogits row is written
-        var maxv = -T.infinity
-        for c in 0..<classes { maxv = max(maxv, l[c]) }
+        let maxv = bulkMax(l, classes)
         var sum: T = 0
         if let dLogits {
             // Store exp(l − max) in the gradient row, then scale it to softmax · gradFactor.
+            // Work in place on the gradient row only: one pointer lets the loop vectorise (with
+            // two possibly aliasing pointers LLVM keeps it scalar).
             let g = dLogits + r * classes
-            for c in 0..<classes { let e = T.exp(l[c] - maxv); g[c] = e; sum += e }
+            if UnsafePointer(g) != l { g.update(from: l, count: classes) }
+            for c in 0..<classes { g[c] = T.bulkExp(g[c] - maxv) }
+            sum = bulkSum(g, classes)
             let scale = gradFactor / sum
             for c in 0..<classes { g[c] *= scale }
             g[target] -= gradFactor
         } else {
-            for c in 0..<classes { sum += T.exp(l[c] - maxv) }
+            for c in 0..<classes { sum += T.bulkExp(l[c] - maxv) }
         }
         rowLoss[r] = T.log(sum) + maxv - targetLogit
     }

@@ -7,15 +7,22 @@
 // everything (PyTorch's behaviour for p = 1).
 
 /// Fills `mask[count]` with dropout scales drawn from `rng`: 0 with probability p, else 1/(1 − p).
-/// Draws exactly `count` uniforms when 0 < p < 1, none otherwise (deterministic per seed).
+/// Each 64-bit draw gives two 32-bit uniforms (compared against p·2³²), so it draws ⌈count/2⌉
+/// numbers when 0 < p < 1 and none otherwise (deterministic per seed).
 public func dropoutFillMask<T: GSAUScalar>(mask: UnsafeMutablePointer<T>, count: Int, p: Double,
                                     rng: inout RandomGenerator) {
     if p <= 0 { mask.update(repeating: 1, count: count); return }
     if p >= 1 { mask.update(repeating: 0, count: count); return }
     let keepScale = T(1 / (1 - p))
-    for i in 0..<count {
-        mask[i] = rng.nextUniform() < p ? 0 : keepScale
+    let threshold = UInt64(p * 4_294_967_296.0)
+    var i = 0
+    while i + 1 < count {
+        let r = rng.next()
+        mask[i] = (r & 0xFFFF_FFFF) < threshold ? 0 : keepScale
+        mask[i + 1] = (r >> 32) < threshold ? 0 : keepScale
+        i += 2
     }
+    if i < count { mask[i] = (rng.next() & 0xFFFF_FFFF) < threshold ? 0 : keepScale }
 }
 
 /// y = x ⊙ mask with a freshly drawn mask, which is kept for the backward pass. `y` may alias `x`.
@@ -29,7 +36,11 @@ public func dropoutForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
         if UnsafePointer(y) != x { y.update(from: x, count: count) }
         return
     }
-    for i in 0..<count { y[i] = x[i] * mask[i] }
+    let job = UnsafeSendable((y, UnsafePointer(mask), x))
+    parallelChunks(count) { range in
+        let (y, mask, x) = job.pointer
+        for i in range { y[i] = x[i] * mask[i] }
+    }
 }
 
 /// Backward pass; ACCUMULATES dx += dy ⊙ mask.

@@ -9,9 +9,13 @@ public func geluForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
                                 input z: UnsafePointer<T>, count: Int) {
     let invSqrt2 = 1 / T.sqrt(2)
     let half: T = 0.5
-    for i in 0..<count {
-        let v = z[i]
-        y[i] = half * v * (1 + T.erf(v * invSqrt2))
+    let job = UnsafeSendable((y, z))
+    parallelChunks(count) { range in
+        let (y, z) = job.pointer
+        for i in range {
+            let v = z[i]
+            y[i] = half * v * (1 + T.bulkErf(v * invSqrt2))
+        }
     }
 }
 
@@ -23,10 +27,14 @@ public func geluBackward<T: GSAUScalar>(dInput dz: UnsafeMutablePointer<T>,
     let invSqrt2 = 1 / T.sqrt(2)
     let invSqrt2Pi = 1 / T.sqrt(2 * T.pi)
     let half: T = 0.5
-    for i in 0..<count {
-        let v = z[i]
-        let cdf = half * (1 + T.erf(v * invSqrt2))
-        let pdf = T.exp(-half * v * v) * invSqrt2Pi
-        dz[i] += dy[i] * (cdf + v * pdf)
+    let job = UnsafeSendable((dz, dy, z))
+    parallelChunks(count) { range in
+        let (dz, dy, z) = job.pointer
+        for i in range {
+            let v = z[i]
+            let cdf = half * (1 + T.bulkErf(v * invSqrt2))
+            let pdf = T.bulkExp(-half * v * v) * invSqrt2Pi
+            dz[i] += dy[i] * (cdf + v * pdf)
+        }
     }
 }
