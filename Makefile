@@ -1,12 +1,11 @@
 # gsau — build, run, test, install.
-#   make demo      install what is missing, build (release), run the main job on data/beauty-mini.txt
+#   make demo      install what is missing, build (release), train GSAU(rec) on data/beauty-mini.txt for
+#                  3 epochs, print validation/test metrics and top-10 recommendations for user 1
 #   make test      install what is missing, run every test: Swift, the C example, the Python binding
 #   make bench     benchmarks (results under bench/results/)
-#   make install   PREFIX=/usr/local: header, library, pkg-config file
 SWIFT   ?= swift
 PYTHON  ?= python3
 CC      ?= cc
-PREFIX  ?= /usr/local
 RELEASE := .build/release
 CFLAGS_EXAMPLE := -std=c11 -O2 -Wall -Wextra -Werror -Iinclude
 
@@ -23,7 +22,7 @@ build: deps
 demo: build
 	$(RELEASE)/gsau-cli stats data/beauty-mini.txt
 	$(RELEASE)/gsau-cli evaluate data/beauty-mini.txt --model popularity
-	$(RELEASE)/gsau-cli recommend data/beauty-mini.txt --model popularity --user 1 -n 10 --filter-seen
+	$(RELEASE)/gsau-cli train data/beauty-mini.txt --variant gsau-rec --epochs 3 --recommend-user 1
 
 test: deps test-swift test-c test-python
 	@echo "all tests passed"
@@ -42,7 +41,9 @@ test-python: $(RELEASE)/libgsau.so
 	GSAU_LIBRARY_PATH="$(CURDIR)/$(RELEASE)/libgsau.so" $(PYTHON) -m pytest -q bindings/python/tests
 
 bench: build
-	$(RELEASE)/gsau-bench
+	$(RELEASE)/gsau-bench load
+	$(RELEASE)/gsau-bench eval
+	$(RELEASE)/gsau-bench kernels
 
 clean:
 	rm -rf .build

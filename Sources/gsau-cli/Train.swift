@@ -1,5 +1,6 @@
 import ArgumentParser
 import GSAU
+import Glibc
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,6 +59,7 @@ struct Train: ParsableCommand {
                 let v = e.validation
                 print("epoch \(e.epoch)".padding(10) + "loss \(formatted(e.lossSum, 2))".padding(16)
                       + terms(e.meanTerms) + " | valid R@10 \(formatted(RankingMetrics.rounded(v["recall@10"]!), 4)) N@10 \(formatted(RankingMetrics.rounded(v["ndcg@10"]!), 4)) N@20 \(formatted(e.validationScore, 4))\(e.improved ? " *" : "  ") | \(formatted(e.trainSeconds, 1)) s + eval \(formatted(e.evaluationSeconds, 1)) s")
+                fflush(stdout)   // one line per epoch, visible at once even when stdout is a file
             }
             return true
         }
