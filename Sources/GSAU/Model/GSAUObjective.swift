@@ -168,6 +168,8 @@ final class GSAUObjective<T: GSAUScalar> {
         let tRaw = self.tRaw.reserve(b * d), tHat = self.tHat.reserve(b * d), tNorms = self.tNorms.reserve(b)
         let dSHat = self.dSHat.reserve(b * d), dTHat = self.dTHat.reserve(b * d)
         dSHat.update(repeating: 0, count: b * d); dTHat.update(repeating: 0, count: b * d)
+        let dH = self.dH.reserve(b * d), dTRaw = self.dTRaw.reserve(b * d)
+        dH.update(repeating: 0, count: b * d); dTRaw.update(repeating: 0, count: b * d)
 
         encoder.forward(parameters: p, batch: batch.inputs, training: training, rng: &rng, output: h)
         l2NormalizeForward(output: sHat, norms: sNorms, input: h, rows: b, channels: d)
@@ -177,15 +179,18 @@ final class GSAUObjective<T: GSAUScalar> {
         l2NormalizeForward(output: tHat, norms: tNorms, input: tRaw, rows: b, channels: d)
 
         switch config.sequentialLoss {
-        case .normalizedCrossEntropy:
+        case .normalizedCrossEntropy, .crossEntropy:
+            // GSAU(rec) queries with ŝ (gradient into dŝ), stock SASRec with the raw h (into dh).
+            let normalized = config.sequentialLoss == .normalizedCrossEntropy
+            let query = normalized ? UnsafePointer(sHat) : UnsafePointer(h), dQuery = normalized ? dSHat : dH
             let logits = self.logits.reserve(b * items)
-            matmul(sHat, table, transB: true, into: logits, m: b, n: items, k: d)           // [B, items]
+            matmul(query, table, transB: true, into: logits, m: b, n: items, k: d)          // [B, items]
             let ce = batch.targets.withUnsafeBufferPointer { targets in
                 crossEntropyForwardBackward(logits: logits, targets: targets.baseAddress!, rows: b, classes: items,
                                             dLogits: logits, rowLoss: rowLoss.reserve(b))
             }
-            matmul(logits, table, into: dSHat, m: b, n: d, k: items, beta: 1)              // dŝ += dlogits · E
-            matmul(logits, transA: true, sHat, into: tableGradient, m: items, n: d, k: b, beta: 1)   // dE += dlogitsᵀ · ŝ
+            matmul(logits, table, into: dQuery, m: b, n: d, k: items, beta: 1)             // dq += dlogits · E
+            matmul(logits, transA: true, query, into: tableGradient, m: items, n: d, k: b, beta: 1)  // dE += dlogitsᵀ · q
             terms.sequentialCrossEntropy = Double(ce)
             main = ce
         case .alignment:
@@ -195,6 +200,25 @@ final class GSAUObjective<T: GSAUScalar> {
             main = a
         }
 
+        if config.sequentialUniformity {
+            uniform = try sequentialUniformity(batch: b, gamma: gamma, derangement: derangement, rng: &rng, terms: &terms)
+        }
+
+        // Back through the normalisations into h and the target rows of the item table.
+        l2NormalizeBackward(dInput: dH, dOutput: dSHat, output: sHat, norms: sNorms, rows: b, channels: d)
+        l2NormalizeBackward(dInput: dTRaw, dOutput: dTHat, output: tHat, norms: tNorms, rows: b, channels: d)
+        batch.targets.withUnsafeBufferPointer { targets in
+            embeddingBackward(dTable: tableGradient, dOutput: dTRaw, ids: targets.baseAddress!, count: b, dim: d)
+        }
+        encoder.backward(parameters: p, gradients: g, batch: batch.inputs, dOutput: dH)
+    }
+
+    /// γ·(unif(ŝ) + unif(t̂) [+ unif(ŝ, t̂[π])]) on the normalised vectors of the last forward
+    /// pass; accumulates into dŝ and dt̂ and returns the weighted sum.
+    private func sequentialUniformity(batch b: Int, gamma: T, derangement: [Int32]?, rng: inout RandomGenerator,
+                                      terms: inout LossTerms) throws -> T {
+        let d = config.embeddingSize
+        let sHat = self.sHat.pointer, tHat = self.tHat.pointer, dSHat = self.dSHat.pointer, dTHat = self.dTHat.pointer
         let workspace = pairWorkspace.reserve(uniformityWorkspaceSize(rows: b))
         let unifSeq = try uniformityForward(x: sHat, rows: b, width: d, workspace: workspace)
         uniformityBackward(x: sHat, rows: b, width: d, workspace: workspace, upstream: gamma, dx: dSHat)
@@ -221,17 +245,7 @@ final class GSAUObjective<T: GSAUScalar> {
             terms.sequentialUniformSequenceVsItem = Double(unifUI)
             sum += unifUI
         }
-        uniform = gamma * sum
-
-        // Back through the normalisations into h and the target rows of the item table.
-        let dH = self.dH.reserve(b * d), dTRaw = self.dTRaw.reserve(b * d)
-        dH.update(repeating: 0, count: b * d); dTRaw.update(repeating: 0, count: b * d)
-        l2NormalizeBackward(dInput: dH, dOutput: dSHat, output: sHat, norms: sNorms, rows: b, channels: d)
-        l2NormalizeBackward(dInput: dTRaw, dOutput: dTHat, output: tHat, norms: tNorms, rows: b, channels: d)
-        batch.targets.withUnsafeBufferPointer { targets in
-            embeddingBackward(dTable: tableGradient, dOutput: dTRaw, ids: targets.baseAddress!, count: b, dim: d)
-        }
-        encoder.backward(parameters: p, gradients: g, batch: batch.inputs, dOutput: dH)
+        return gamma * sum
     }
 
     /// The sequence vectors h [B, d] of the last step (for tests).

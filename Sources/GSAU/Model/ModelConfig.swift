@@ -12,6 +12,16 @@ public enum Variant: String, Sendable, CaseIterable {
     case graphau
     /// Ablation "w/o u-i uniform": GSAU(rec) without the sequence–deranged-target uniformity term.
     case gsauRecNoUI = "gsau-rec-no-ui"
+    /// Stock SASRec: cross-entropy of the raw output h, no uniformity, N(0, 0.02) initialisation.
+    case sasrec
+}
+
+/// How parameters are initialised.
+public enum Initialization: String, Sendable {
+    /// GSAU's `xavier_normal_initialization` over every embedding and linear weight (model-spec §2.2).
+    case xavierNormal = "xavier-normal"
+    /// Stock RecBole SASRec's `_init_weights`: weights ~ N(0, 0.02).
+    case normal002 = "normal-0.02"
 }
 
 /// What the sequential side is trained with.
@@ -20,6 +30,8 @@ public enum SequentialLoss: String, Sendable {
     case alignment
     /// Cross-entropy of normalize(h) · E_itemᵀ against the target: GSAU(rec).
     case normalizedCrossEntropy = "normalized-cross-entropy"
+    /// Cross-entropy of h · E_itemᵀ (h unnormalised): stock SASRec.
+    case crossEntropy = "cross-entropy"
 }
 
 /// Every hyperparameter of the model and its training, with the spec's defaults (model-spec §1–§4).
@@ -29,6 +41,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var useGraph: Bool
     public var useSequential: Bool
     public var sequentialLoss: SequentialLoss
+    /// Adds γ·(unif(Ŝ) + unif(T̂)) to the sequential loss (off only for stock SASRec).
+    public var sequentialUniformity = true
     /// Adds unif(Ŝ, T̂[π]) to the sequential uniformity (π a derangement of the batch).
     public var userItemUniformity: Bool
     /// Score with the LightGCN layer-mean embeddings (graph variants) instead of SASRec.
@@ -37,6 +51,7 @@ public struct ModelConfig: Sendable, Equatable {
     public var alignPerLayer: Bool
     /// Weight γ of every uniformity term.
     public var gamma: Double
+    public var initialization = Initialization.xavierNormal
 
     // Architecture.
     public var embeddingSize = 64
@@ -71,6 +86,10 @@ public struct ModelConfig: Sendable, Equatable {
         case .sasrecU:
             useGraph = false; useSequential = true; sequentialLoss = .alignment
             userItemUniformity = true; predictWithGraph = false; alignPerLayer = false; gamma = 0.05
+        case .sasrec:
+            useGraph = false; useSequential = true; sequentialLoss = .crossEntropy
+            userItemUniformity = false; predictWithGraph = false; alignPerLayer = false; gamma = 0
+            sequentialUniformity = false; initialization = .normal002
         case .directau, .graphau:
             useGraph = true; useSequential = false; sequentialLoss = .alignment
             userItemUniformity = false; predictWithGraph = true; alignPerLayer = variant == .graphau; gamma = 0.5
@@ -89,6 +108,7 @@ public struct ModelConfig: Sendable, Equatable {
         try check(!predictWithGraph || useGraph, "predicting with the graph encoder needs the graph encoder")
         try check(predictWithGraph || useSequential, "a graph-only model must predict with the graph encoder")
         try check(!alignPerLayer || useGraph, "per-layer alignment needs the graph encoder")
+        try check(!userItemUniformity || sequentialUniformity, "u-i uniformity is part of the sequential uniformity, which is off")
         try check(gamma.isFinite && gamma >= 0, "gamma must be a finite number >= 0 (got \(gamma))")
         try check(embeddingSize > 0, "embedding size must be positive (got \(embeddingSize))")
         try check(transformerLayers >= 1, "transformer layers must be >= 1 (got \(transformerLayers))")

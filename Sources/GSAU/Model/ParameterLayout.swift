@@ -85,8 +85,10 @@ public struct ParameterLayout: Sendable, Equatable {
 
     /// Fills `values` as the original does after `xavier_normal_initialization` (model-spec §2.2):
     /// every embedding and linear weight ~ N(0, 2 / (fan_in + fan_out)) (PAD rows included),
-    /// linear biases 0, LayerNorm weights 1 and biases 0.
-    func initialize<T: GSAUScalar>(_ values: UnsafeMutablePointer<T>, rng: inout RandomGenerator) {
+    /// linear biases 0, LayerNorm weights 1 and biases 0. With `.normal002` (stock SASRec) the
+    /// weights are N(0, 0.02) instead.
+    func initialize<T: GSAUScalar>(_ values: UnsafeMutablePointer<T>, rng: inout RandomGenerator,
+                                   scheme: Initialization = .xavierNormal) {
         for slot in slots {
             let p = values + slot.offset
             if slot.name.hasSuffix("LayerNorm.weight") {
@@ -95,7 +97,7 @@ public struct ParameterLayout: Sendable, Equatable {
                 p.update(repeating: 0, count: slot.count)
             } else {
                 // Embedding (n, d): fan_in = d, fan_out = n. Linear (out, in): fan_in = in, fan_out = out.
-                let std = (2.0 / Double(slot.shape[0] + slot.shape[1])).squareRoot()
+                let std = scheme == .normal002 ? 0.02 : (2.0 / Double(slot.shape[0] + slot.shape[1])).squareRoot()
                 for i in 0..<slot.count { p[i] = T(rng.nextNormal() * std) }
             }
         }

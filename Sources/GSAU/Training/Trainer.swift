@@ -50,7 +50,7 @@ public final class Trainer {
         adam = AdamState(count: layout.count, hyperparameters: AdamHyperparameters(
             learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2,
             epsilon: config.adamEpsilon, weightDecay: config.weightDecay))
-        parameters.withUnsafeMutableBufferPointer { layout.initialize($0.baseAddress!, rng: &initRNG) }
+        parameters.withUnsafeMutableBufferPointer { layout.initialize($0.baseAddress!, rng: &initRNG, scheme: config.initialization) }
     }
 
     /// Which batches each step of an epoch takes.

@@ -9,7 +9,8 @@ extension ModelConfig {
     public var json: JSON {
         .object([
             ("variant", .string(variant.rawValue)), ("use_graph", .bool(useGraph)), ("use_sequential", .bool(useSequential)),
-            ("sequential_loss", .string(sequentialLoss.rawValue)), ("user_item_uniformity", .bool(userItemUniformity)),
+            ("sequential_loss", .string(sequentialLoss.rawValue)), ("sequential_uniformity", .bool(sequentialUniformity)),
+            ("user_item_uniformity", .bool(userItemUniformity)), ("initialization", .string(initialization.rawValue)),
             ("predict_with_graph", .bool(predictWithGraph)), ("align_per_layer", .bool(alignPerLayer)), ("gamma", .number(gamma)),
             ("embedding_size", .int(embeddingSize)), ("transformer_layers", .int(transformerLayers)),
             ("graph_layers", .int(graphLayers)), ("heads", .int(heads)), ("inner_size", .int(innerSize)),

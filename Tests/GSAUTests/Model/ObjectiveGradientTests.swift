@@ -59,4 +59,5 @@ final class ObjectiveGradientTests: XCTestCase {
     func testDirectAU() throws { try check(.directau, dropout: 0) }
     func testGraphAUPerLayer() throws { try check(.graphau, dropout: 0) }
     func testWithoutUserItemUniformity() throws { try check(.gsauRecNoUI, dropout: 0) }
+    func testPlainSASRecCrossEntropy() throws { try check(.sasrec, dropout: 0.1) }
 }
