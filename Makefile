@@ -34,6 +34,9 @@ $(RELEASE)/libgsau.so: deps
 	$(SWIFT) build -c release --product gsau
 
 test-c: $(RELEASE)/libgsau.so
+	@# the library exports only the C API: every global defined dynamic symbol is gsau_*
+	@bad=$$(readelf --dyn-syms -W $(RELEASE)/libgsau.so | awk '$$5 == "GLOBAL" && $$7 != "UND" {print $$8}' | grep -v '^gsau_' || true); \
+	  if [ -n "$$bad" ]; then echo "libgsau.so exports non-gsau symbols: $$bad"; exit 1; fi
 	$(CC) $(CFLAGS_EXAMPLE) examples/c/dataset_stats.c -L$(RELEASE) -lgsau -Wl,-rpath,"$(CURDIR)/$(RELEASE)" -o $(RELEASE)/dataset_stats
 	$(RELEASE)/dataset_stats data/beauty.inter 5
 
