@@ -41,6 +41,8 @@
  * Thread safety
  *   - gsau_last_error_message() is per thread.
  *   - A gsau_dataset is immutable after loading: any number of threads may read it at once.
+ *   - A gsau_model is immutable after training or loading: queries on one model may run from any
+ *     number of threads at once. gsau_train uses the calling thread and OpenBLAS's threads.
  *   - Creating and freeing handles is thread-safe; freeing a handle while another thread still
  *     uses it is a caller error.
  */
@@ -175,6 +177,113 @@ typedef struct gsau_dataset_stats {
  * Errors: GSAU_E_MISUSE (bad handle), GSAU_E_INVALID_ARGUMENT (NULL out),
  * GSAU_E_VERSION_MISMATCH (struct_size smaller than the first published size). */
 GSAU_API gsau_status gsau_dataset_stats_get(const gsau_dataset *ds, gsau_dataset_stats *out);
+
+/* Builds a dataset from caller arrays: interaction i is (user_ids[i], item_ids[i]) with optional
+ * timestamps[i] (NULL = keep the given order). Ids are raw ids as NUL-terminated strings (any form;
+ * use e.g. "%lld" for integer ids). The arrays are copied; the caller keeps ownership.
+ * opts may be NULL; its format field is ignored.
+ * Errors: GSAU_E_INVALID_ARGUMENT (NULL arrays, n <= 0, an empty or NULL id, a non-finite
+ * timestamp), GSAU_E_MALFORMED_INPUT (nothing left after filtering, or a short user under the
+ * refuse policy). */
+GSAU_API gsau_status gsau_dataset_from_arrays(gsau_dataset **out, const char *const *user_ids,
+                                              const char *const *item_ids, const double *timestamps,
+                                              int64_t n, const gsau_dataset_options *opts);
+
+/* ── Models: configuration and training ──────────────────────────────────────────────────
+ * A gsau_model holds a trained model: configuration, id maps, every user's history and the
+ * parameters. It is read-only after training or loading. */
+typedef struct gsau_model gsau_model;
+
+typedef struct gsau_config {
+    uint32_t struct_size;         /* sizeof(gsau_config) */
+    const char *variant;          /* "gsau-rec" (default), "gsau", "sasrec", "sasrec-u", "directau",
+                                     "graphau", "gsau-rec-no-ui"; borrowed for the call only */
+    double gamma;                 /* uniformity weight; < 0 = the variant's default (0.1 for GSAU) */
+    int32_t embedding_size;       /* 64 */
+    int32_t transformer_layers;   /* 2 */
+    int32_t graph_layers;         /* LightGCN depth; 0 = transformer_layers (the original ties them) */
+    int32_t heads;                /* 2 */
+    int32_t inner_size;           /* 256 */
+    int32_t max_sequence_length;  /* 50 */
+    double hidden_dropout;        /* 0.5 */
+    double attention_dropout;     /* 0.5 */
+    double layer_norm_eps;        /* 1e-12 */
+    int32_t batch_size;           /* 512, for each training stream */
+    double learning_rate;         /* 1e-3 (Adam) */
+    double weight_decay;          /* 0 */
+    uint64_t seed;                /* 2020 */
+    int32_t epochs;               /* maximum epochs, 300 */
+    int32_t patience;             /* early stopping on validation NDCG@20 (4 decimals), 10 */
+    int32_t threads;              /* BLAS threads; 0 = OpenBLAS's default */
+} gsau_config;
+
+/* Fills *cfg with the defaults above (and struct_size). NULL is ignored. */
+GSAU_API void gsau_config_default(gsau_config *cfg);
+
+/* Progress callback of gsau_train. Called after every optimiser step with step in 0..steps-1 and
+ * that step's loss (valid_score = NaN), and at the end of every epoch with step = -1, loss = the
+ * epoch's summed loss and valid_score = the rounded validation metric. Return nonzero to stop:
+ * training stops cleanly after the current step. Called on the thread that called gsau_train. */
+typedef int32_t (*gsau_progress_fn)(int32_t epoch, int32_t step, int32_t steps, double loss,
+                                    double valid_score, void *user_data);
+
+/* Trains a model on ds (which the model copies what it needs from; ds may be freed afterwards).
+ * progress may be NULL. On GSAU_OK *out owns the model of the best validation epoch, evaluated on
+ * the test split (see gsau_model_info); free it with gsau_model_free.
+ * When the callback stops training, the call returns GSAU_E_ABORTED and still sets *out to a usable
+ * model: the best epoch so far, or the current parameters when no epoch finished.
+ * Errors: GSAU_E_MISUSE (bad dataset handle), GSAU_E_INVALID_ARGUMENT (NULL out, a config value out
+ * of range; the message names it), GSAU_E_VERSION_MISMATCH (cfg->struct_size too small),
+ * GSAU_E_NUMERICAL (the loss became non-finite). Not thread-safe with respect to OpenBLAS's thread
+ * setting (cfg->threads changes it process-wide). */
+GSAU_API gsau_status gsau_train(gsau_model **out, const gsau_dataset *ds, const gsau_config *cfg,
+                                gsau_progress_fn progress, void *user_data);
+
+/* Frees a model. NULL and already-freed handles are ignored. */
+GSAU_API void gsau_model_free(gsau_model *m);
+
+typedef struct gsau_model_info {
+    uint32_t struct_size;         /* in: sizeof(gsau_model_info) */
+    int64_t n_users;              /* real users (raw ids known to the model) */
+    int64_t n_items;              /* real items; item indices are 1..n_items (0 = padding) */
+    int32_t embedding_size;
+    int32_t predicts_with_graph;  /* 1: scores from the LightGCN tables; 0: from SASRec */
+    int64_t n_parameters;
+    int32_t best_epoch;           /* 0-based; -1 when unknown (loaded models, aborted before an epoch) */
+    int32_t epochs_run;
+    double test_recall_at_10;     /* NaN when not evaluated */
+    double test_ndcg_at_10;       /* NaN when not evaluated */
+} gsau_model_info;
+
+/* Fills *out (struct_size must be set). Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT,
+ * GSAU_E_VERSION_MISMATCH. */
+GSAU_API gsau_status gsau_model_info_get(const gsau_model *m, gsau_model_info *out);
+
+#define GSAU_SPLIT_VALIDATION 0
+#define GSAU_SPLIT_TEST       1
+
+/* Full-ranking evaluation of every user on a split of the model's own data, with the model's
+ * protocol (no history masking for SASRec-scored models, history masked for graph-scored ones).
+ * For each of the n_ks cut-offs ks[j], writes out[4*j + 0..3] = Recall, MRR, NDCG, Precision
+ * (unrounded means over users). out must hold 4 * n_ks doubles.
+ * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (bad split, NULL arrays, n_ks <= 0, a K <= 0). */
+GSAU_API gsau_status gsau_model_evaluate(const gsau_model *m, int32_t split, const int32_t *ks,
+                                         int32_t n_ks, double *out);
+
+/* Copies the item table used for scoring into out, row-major [n_items + 1, embedding_size] (row 0 =
+ * padding): the SASRec item embeddings, or the LightGCN layer-mean item rows for graph-scored
+ * models. capacity is the number of floats out can hold.
+ * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (NULL out, capacity too small: the message says
+ * how many floats are needed). */
+GSAU_API gsau_status gsau_model_item_embeddings(const gsau_model *m, float *out, int64_t capacity);
+
+/* The raw id of item index `item` (1..n_items) in *out: model-owned, valid until gsau_model_free.
+ * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (NULL out), GSAU_E_UNKNOWN_ID (index out of range). */
+GSAU_API gsau_status gsau_model_item_id(const gsau_model *m, int32_t item, const char **out);
+
+/* The item index of raw item id `item_id` in *out. Errors: GSAU_E_UNKNOWN_ID when the model does not
+ * know it. */
+GSAU_API gsau_status gsau_model_item_index(const gsau_model *m, const char *item_id, int32_t *out);
 
 #ifdef __cplusplus
 }

@@ -66,3 +66,28 @@ public func gsau_dataset_stats_get(_ ds: OpaquePointer?, _ out: UnsafeMutablePoi
         out.pointee.n_users_dropped_short = Int64(d.report.usersDroppedTooShort)
     }
 }
+
+@_cdecl("gsau_dataset_from_arrays")
+public func gsau_dataset_from_arrays(_ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                     _ userIDs: UnsafePointer<UnsafePointer<CChar>?>?,
+                                     _ itemIDs: UnsafePointer<UnsafePointer<CChar>?>?,
+                                     _ timestamps: UnsafePointer<Double>?, _ n: Int64,
+                                     _ opts: UnsafePointer<gsau_dataset_options>?) -> gsau_status {
+    withStatus("gsau_dataset_from_arrays") {
+        guard let out else { throw BoundaryError.invalid("out is NULL") }
+        guard let userIDs, let itemIDs else { throw BoundaryError.invalid("user_ids and item_ids must not be NULL") }
+        guard n > 0 else { throw BoundaryError.invalid("n must be positive (got \(n))") }
+        var users: [String] = [], items: [String] = []
+        users.reserveCapacity(Int(n)); items.reserveCapacity(Int(n))
+        for i in 0..<Int(n) {
+            guard let u = userIDs[i], let it = itemIDs[i] else {
+                throw BoundaryError.invalid("interaction \(i) has a NULL \(userIDs[i] == nil ? "user" : "item") id")
+            }
+            users.append(String(cString: u)); items.append(String(cString: it))
+        }
+        let times = timestamps.map { t in (0..<Int(n)).map { t[$0] } }
+        var options = try datasetOptions(opts)
+        options.format = nil
+        out.pointee = register(DatasetHandle(try Dataset(userIDs: users, itemIDs: items, timestamps: times, options: options)))
+    }
+}

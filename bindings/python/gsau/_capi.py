@@ -21,7 +21,7 @@ Nothing here is public API; use the ``gsau`` package instead.
 from __future__ import annotations
 
 import ctypes
-from ctypes import POINTER, c_char_p, c_int32, c_int64, c_uint32, c_void_p
+from ctypes import POINTER, c_char_p, c_double, c_float, c_int32, c_int64, c_uint32, c_uint64, c_void_p
 from typing import Dict, List, Optional, Type, TypeVar
 
 from . import _loader
@@ -174,6 +174,100 @@ gsau_dataset_free = _bind("gsau_dataset_free", [gsau_dataset_p], None)
 # GSAU_API gsau_status gsau_dataset_stats_get(const gsau_dataset *ds, gsau_dataset_stats *out);
 gsau_dataset_stats_get = _bind("gsau_dataset_stats_get",
                                [gsau_dataset_p, POINTER(gsau_dataset_stats)], gsau_status)
+
+
+# GSAU_API gsau_status gsau_dataset_from_arrays(gsau_dataset **out, const char *const *user_ids, const char *const *item_ids, const double *timestamps, int64_t n, const gsau_dataset_options *opts);
+gsau_dataset_from_arrays = _bind("gsau_dataset_from_arrays",
+                                 [POINTER(gsau_dataset_p), POINTER(c_char_p), POINTER(c_char_p),
+                                  POINTER(c_double), c_int64, POINTER(gsau_dataset_options)],
+                                 gsau_status)
+
+
+# ── Models: configuration and training ──────────────────────────────────────────────────────
+
+# typedef struct gsau_model gsau_model;  (opaque: c_void_p)
+gsau_model_p = c_void_p
+
+
+class gsau_config(ctypes.Structure):
+    _c_name_ = "gsau_config"
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("variant", c_char_p),
+        ("gamma", c_double),
+        ("embedding_size", c_int32),
+        ("transformer_layers", c_int32),
+        ("graph_layers", c_int32),
+        ("heads", c_int32),
+        ("inner_size", c_int32),
+        ("max_sequence_length", c_int32),
+        ("hidden_dropout", c_double),
+        ("attention_dropout", c_double),
+        ("layer_norm_eps", c_double),
+        ("batch_size", c_int32),
+        ("learning_rate", c_double),
+        ("weight_decay", c_double),
+        ("seed", c_uint64),
+        ("epochs", c_int32),
+        ("patience", c_int32),
+        ("threads", c_int32),
+    ]
+
+
+# GSAU_API void gsau_config_default(gsau_config *cfg);
+gsau_config_default = _bind("gsau_config_default", [POINTER(gsau_config)], None)
+
+# typedef int32_t (*gsau_progress_fn)(int32_t epoch, int32_t step, int32_t steps, double loss, double valid_score, void *user_data);
+gsau_progress_fn = ctypes.CFUNCTYPE(c_int32, c_int32, c_int32, c_int32, c_double, c_double, c_void_p)
+
+# GSAU_API gsau_status gsau_train(gsau_model **out, const gsau_dataset *ds, const gsau_config *cfg, gsau_progress_fn progress, void *user_data);
+gsau_train = _bind("gsau_train",
+                   [POINTER(gsau_model_p), gsau_dataset_p, POINTER(gsau_config), gsau_progress_fn,
+                    c_void_p], gsau_status)
+
+# GSAU_API void gsau_model_free(gsau_model *m);
+gsau_model_free = _bind("gsau_model_free", [gsau_model_p], None)
+
+
+class gsau_model_info(ctypes.Structure):
+    _c_name_ = "gsau_model_info"
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("n_users", c_int64),
+        ("n_items", c_int64),
+        ("embedding_size", c_int32),
+        ("predicts_with_graph", c_int32),
+        ("n_parameters", c_int64),
+        ("best_epoch", c_int32),
+        ("epochs_run", c_int32),
+        ("test_recall_at_10", c_double),
+        ("test_ndcg_at_10", c_double),
+    ]
+
+
+# GSAU_API gsau_status gsau_model_info_get(const gsau_model *m, gsau_model_info *out);
+gsau_model_info_get = _bind("gsau_model_info_get", [gsau_model_p, POINTER(gsau_model_info)],
+                            gsau_status)
+
+GSAU_SPLIT_VALIDATION = 0
+GSAU_SPLIT_TEST = 1
+
+# GSAU_API gsau_status gsau_model_evaluate(const gsau_model *m, int32_t split, const int32_t *ks, int32_t n_ks, double *out);
+gsau_model_evaluate = _bind("gsau_model_evaluate",
+                            [gsau_model_p, c_int32, POINTER(c_int32), c_int32, POINTER(c_double)],
+                            gsau_status)
+
+# GSAU_API gsau_status gsau_model_item_embeddings(const gsau_model *m, float *out, int64_t capacity);
+gsau_model_item_embeddings = _bind("gsau_model_item_embeddings",
+                                   [gsau_model_p, POINTER(c_float), c_int64], gsau_status)
+
+# GSAU_API gsau_status gsau_model_item_id(const gsau_model *m, int32_t item, const char **out);
+gsau_model_item_id = _bind("gsau_model_item_id", [gsau_model_p, c_int32, POINTER(c_char_p)],
+                           gsau_status)
+
+# GSAU_API gsau_status gsau_model_item_index(const gsau_model *m, const char *item_id, int32_t *out);
+gsau_model_item_index = _bind("gsau_model_item_index", [gsau_model_p, c_char_p, POINTER(c_int32)],
+                              gsau_status)
 
 
 # ── Helpers ─────────────────────────────────────────────────────────────────────────────────

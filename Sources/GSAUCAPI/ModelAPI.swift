@@ -1,0 +1,180 @@
+import Glibc
+import GSAU
+import GSAUHeader
+
+// gsau_config_*, gsau_train, gsau_model_*: conversions between the C structs and the engine's
+// types; every decision is the engine's.
+
+final class ModelHandle: Handle {
+    static let magic: UInt32 = 0x4753_4D44   // "GSMD"
+    let model: GSAUModel
+    let result: TrainingResult?
+    /// C strings of the item raw ids, index = item index (0 = padding), owned by the handle.
+    let itemTokens: [UnsafeMutablePointer<CChar>?]
+
+    init(_ model: GSAUModel, result: TrainingResult?) {
+        self.model = model
+        self.result = result
+        itemTokens = model.dataset.items.tokens.map { strdup($0) }
+        super.init(magic: ModelHandle.magic)
+    }
+
+    deinit { for p in itemTokens { free(p) } }
+}
+
+func resolveModel(_ m: OpaquePointer?) throws -> ModelHandle {
+    try resolve(m, as: ModelHandle.self, magic: ModelHandle.magic, "model")
+}
+
+@_cdecl("gsau_config_default")
+public func gsau_config_default(_ cfg: UnsafeMutablePointer<gsau_config>?) {
+    guard let cfg else { return }
+    let d = ModelConfig(variant: .gsauRec), o = TrainingOptions()
+    cfg.pointee = gsau_config(
+        struct_size: UInt32(MemoryLayout<gsau_config>.size), variant: nil, gamma: -1,
+        embedding_size: Int32(d.embeddingSize), transformer_layers: Int32(d.transformerLayers), graph_layers: 0,
+        heads: Int32(d.heads), inner_size: Int32(d.innerSize), max_sequence_length: Int32(d.maxSequenceLength),
+        hidden_dropout: d.hiddenDropout, attention_dropout: d.attentionDropout, layer_norm_eps: d.layerNormEps,
+        batch_size: Int32(d.batchSize), learning_rate: d.learningRate, weight_decay: d.weightDecay, seed: d.seed,
+        epochs: Int32(o.epochs), patience: Int32(o.patience), threads: Int32(o.threads))
+}
+
+/// The engine configuration and training options a gsau_config describes (defaults when NULL).
+func configuration(_ cfg: UnsafePointer<gsau_config>?) throws -> (ModelConfig, TrainingOptions) {
+    var c = gsau_config()
+    gsau_config_default(&c)
+    if let cfg {
+        try checkStructSize(cfg.pointee.struct_size, minimum: MemoryLayout<gsau_config>.size, "gsau_config")
+        c = cfg.pointee
+    }
+    let name = c.variant.map { String(cString: $0) } ?? Variant.gsauRec.rawValue
+    guard let variant = Variant(rawValue: name) else {
+        throw GSAUError.invalidArgument("unknown variant '\(name)'; available: \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    var config = ModelConfig(variant: variant)
+    if c.gamma >= 0 { config.gamma = c.gamma }
+    config.embeddingSize = Int(c.embedding_size)
+    config.transformerLayers = Int(c.transformer_layers)
+    config.graphLayers = c.graph_layers == 0 ? Int(c.transformer_layers) : Int(c.graph_layers)
+    config.heads = Int(c.heads)
+    config.innerSize = Int(c.inner_size)
+    config.maxSequenceLength = Int(c.max_sequence_length)
+    config.hiddenDropout = c.hidden_dropout
+    config.attentionDropout = c.attention_dropout
+    config.layerNormEps = c.layer_norm_eps
+    config.batchSize = Int(c.batch_size)
+    config.learningRate = c.learning_rate
+    config.weightDecay = c.weight_decay
+    config.seed = c.seed
+    var options = TrainingOptions()
+    options.epochs = Int(c.epochs)
+    options.patience = Int(c.patience)
+    options.threads = Int(c.threads)
+    try config.validate()
+    try options.validate()
+    return (config, options)
+}
+
+public typealias GSAUProgressFunction = @convention(c) (Int32, Int32, Int32, Double, Double, UnsafeMutableRawPointer?) -> Int32
+
+@_cdecl("gsau_train")
+public func gsau_train(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ds: OpaquePointer?,
+                       _ cfg: UnsafePointer<gsau_config>?, _ progress: GSAUProgressFunction?,
+                       _ userData: UnsafeMutableRawPointer?) -> gsau_status {
+    withStatus("gsau_train") {
+        let dataset = try resolve(ds, as: DatasetHandle.self, magic: DatasetHandle.magic, "dataset").dataset
+        guard let out else { throw BoundaryError.invalid("out is NULL") }
+        let (config, options) = try configuration(cfg)
+        let trainer = try Trainer(config: config, dataset: dataset, options: options)
+        let (model, result) = try trainer.train { event in
+            guard let progress else { return true }
+            switch event {
+            case .step(let epoch, let step, let steps, let loss):
+                return progress(Int32(epoch), Int32(step), Int32(steps), loss, .nan, userData) == 0
+            case .epochEnd(let record):
+                return progress(Int32(record.epoch), -1, Int32(record.steps), record.lossSum, record.validationScore, userData) == 0
+            }
+        }
+        out.pointee = register(ModelHandle(model, result: result))
+        if result.stopReason == .aborted {
+            throw GSAUError.aborted("the progress callback stopped training after \(result.history.count) epoch(s); the model holds the best epoch so far")
+        }
+    }
+}
+
+@_cdecl("gsau_model_free")
+public func gsau_model_free(_ m: OpaquePointer?) { release(m) }
+
+@_cdecl("gsau_model_info_get")
+public func gsau_model_info_get(_ m: OpaquePointer?, _ out: UnsafeMutablePointer<gsau_model_info>?) -> gsau_status {
+    withStatus("gsau_model_info_get") {
+        let handle = try resolveModel(m)
+        guard let out else { throw BoundaryError.invalid("out is NULL") }
+        try checkStructSize(out.pointee.struct_size, minimum: MemoryLayout<gsau_model_info>.size, "gsau_model_info")
+        let model = handle.model, result = handle.result
+        out.pointee.n_users = Int64(model.dataset.userCount)
+        out.pointee.n_items = Int64(model.dataset.itemCount)
+        out.pointee.embedding_size = Int32(model.config.embeddingSize)
+        out.pointee.predicts_with_graph = model.config.predictWithGraph ? 1 : 0
+        out.pointee.n_parameters = Int64(model.layout.count)
+        out.pointee.best_epoch = Int32(result?.bestEpoch.map { result!.history[$0].epoch } ?? -1)
+        out.pointee.epochs_run = Int32(result?.history.count ?? 0)
+        out.pointee.test_recall_at_10 = result?.test?["recall@10"] ?? .nan
+        out.pointee.test_ndcg_at_10 = result?.test?["ndcg@10"] ?? .nan
+    }
+}
+
+@_cdecl("gsau_model_evaluate")
+public func gsau_model_evaluate(_ m: OpaquePointer?, _ split: Int32, _ ks: UnsafePointer<Int32>?, _ nKs: Int32,
+                                _ out: UnsafeMutablePointer<Double>?) -> gsau_status {
+    withStatus("gsau_model_evaluate") {
+        let model = try resolveModel(m).model
+        guard split == GSAU_SPLIT_VALIDATION || split == GSAU_SPLIT_TEST else {
+            throw BoundaryError.invalid("split is \(split); use GSAU_SPLIT_VALIDATION (0) or GSAU_SPLIT_TEST (1)")
+        }
+        guard let ks, let out else { throw BoundaryError.invalid("ks and out must not be NULL") }
+        guard nKs > 0 else { throw BoundaryError.invalid("n_ks must be positive (got \(nKs))") }
+        let cutoffs = (0..<Int(nKs)).map { Int(ks[$0]) }
+        let metrics = try model.evaluate(split: split == GSAU_SPLIT_TEST ? .test : .validation, ks: cutoffs)
+        for j in 0..<cutoffs.count {
+            out[4 * j] = metrics.recall[j]; out[4 * j + 1] = metrics.mrr[j]
+            out[4 * j + 2] = metrics.ndcg[j]; out[4 * j + 3] = metrics.precision[j]
+        }
+    }
+}
+
+@_cdecl("gsau_model_item_embeddings")
+public func gsau_model_item_embeddings(_ m: OpaquePointer?, _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64) -> gsau_status {
+    withStatus("gsau_model_item_embeddings") {
+        let model = try resolveModel(m).model
+        guard let out else { throw BoundaryError.invalid("out is NULL") }
+        let table = try model.scoringItemTable()
+        guard capacity >= Int64(table.count) else {
+            throw BoundaryError.invalid("capacity is \(capacity) floats; the item table needs \(table.count) (\(model.itemCount) rows x \(model.config.embeddingSize))")
+        }
+        table.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: $0.count) }
+    }
+}
+
+@_cdecl("gsau_model_item_id")
+public func gsau_model_item_id(_ m: OpaquePointer?, _ item: Int32, _ out: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> gsau_status {
+    withStatus("gsau_model_item_id") {
+        let handle = try resolveModel(m)
+        guard let out else { throw BoundaryError.invalid("out is NULL") }
+        guard item >= 1 && Int(item) < handle.itemTokens.count, let token = handle.itemTokens[Int(item)] else {
+            throw GSAUError.unknownID("item index \(item) (the model has items 1...\(handle.itemTokens.count - 1))")
+        }
+        out.pointee = UnsafePointer(token)
+    }
+}
+
+@_cdecl("gsau_model_item_index")
+public func gsau_model_item_index(_ m: OpaquePointer?, _ itemID: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<Int32>?) -> gsau_status {
+    withStatus("gsau_model_item_index") {
+        let model = try resolveModel(m).model
+        guard let itemID, let out else { throw BoundaryError.invalid("item_id and out must not be NULL") }
+        let token = String(cString: itemID)
+        guard let index = model.dataset.items.id(of: token) else { throw GSAUError.unknownID("item '\(token)'") }
+        out.pointee = index
+    }
+}
