@@ -3,13 +3,19 @@
 #                  3 epochs, print validation/test metrics and top-10 recommendations for user 1
 #   make test      install what is missing, run every test: Swift, the C example, the Python binding
 #   make bench     benchmarks (results under bench/results/)
+#   make install   PREFIX=/usr/local (and DESTDIR): header, libgsau.so.1 with its links, gsau.pc, the CLI as gsau
+#   make dist      dist/: a self-contained libgsau.so (Swift runtime linked statically), header, gsau.pc
 SWIFT   ?= swift
 PYTHON  ?= python3
 CC      ?= cc
 RELEASE := .build/release
+PREFIX  ?= /usr/local
+VERSION := 0.1.0
+ABI     := 1
+DIST_BUILD := .build-dist
 CFLAGS_EXAMPLE := -std=c11 -O2 -Wall -Wextra -Werror -Iinclude
 
-.PHONY: all deps build demo test test-swift test-c test-python bench clean
+.PHONY: all deps build demo test test-swift test-c test-python test-install test-dist bench install dist clean
 
 all: build
 
@@ -24,7 +30,7 @@ demo: build
 	$(RELEASE)/gsau-cli evaluate data/beauty-mini.txt --model popularity
 	$(RELEASE)/gsau-cli train data/beauty-mini.txt --variant gsau-rec --epochs 3 --recommend-user 1
 
-test: deps test-swift test-c test-python
+test: deps test-swift test-c test-python test-install test-dist
 	@echo "all tests passed"
 
 test-swift:
@@ -48,5 +54,43 @@ bench: build
 	$(RELEASE)/gsau-bench eval
 	$(RELEASE)/gsau-bench kernels
 
+install: build
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/gsau.h $(DESTDIR)$(PREFIX)/include/gsau.h
+	install -m 755 $(RELEASE)/libgsau.so $(DESTDIR)$(PREFIX)/lib/libgsau.so.$(VERSION)
+	ln -sf libgsau.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libgsau.so.$(ABI)
+	ln -sf libgsau.so.$(ABI) $(DESTDIR)$(PREFIX)/lib/libgsau.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' pkgconfig/gsau.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gsau.pc
+	install -m 755 $(RELEASE)/gsau-cli $(DESTDIR)$(PREFIX)/bin/gsau
+
+# Installs into a temporary prefix and builds the C example with nothing but pkg-config.
+test-install:
+	rm -rf .build/test-prefix
+	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/.build/test-prefix >/dev/null
+	PKG_CONFIG_PATH=$(CURDIR)/.build/test-prefix/lib/pkgconfig sh -c '$(CC) $(CFLAGS_EXAMPLE) examples/c/dataset_stats.c $$(pkg-config --cflags --libs gsau) -Wl,-rpath,$(CURDIR)/.build/test-prefix/lib -o .build/test-prefix/dataset_stats'
+	.build/test-prefix/dataset_stats data/beauty-mini.txt >/dev/null
+	@echo "install + pkg-config build: ok"
+
+# A libgsau.so that needs no Swift toolchain: the Swift runtime is linked in statically
+# (its own build folder, so the development build is untouched).
+dist: deps
+	GSAU_STATIC_STDLIB=1 $(SWIFT) build -c release --product gsau --scratch-path $(DIST_BUILD)
+	rm -rf dist && install -d dist/lib/pkgconfig dist/include
+	install -m 755 $(DIST_BUILD)/release/libgsau.so dist/lib/libgsau.so.$(VERSION)
+	strip --strip-unneeded dist/lib/libgsau.so.$(VERSION)
+	ln -sf libgsau.so.$(VERSION) dist/lib/libgsau.so.$(ABI)
+	ln -sf libgsau.so.$(ABI) dist/lib/libgsau.so
+	install -m 644 include/gsau.h dist/include/gsau.h
+	sed -e 's|@PREFIX@|$(CURDIR)/dist|' -e 's|@VERSION@|$(VERSION)|' pkgconfig/gsau.pc.in > dist/lib/pkgconfig/gsau.pc
+
+# The dist library loads without the Swift toolchain: ldd lists no Swift library, and the C
+# example runs against it with an empty environment.
+test-dist: dist
+	@if ldd dist/lib/libgsau.so | grep -i -E 'swift|libdispatch|BlocksRuntime|Foundation'; then \
+	  echo "dist/lib/libgsau.so still needs the Swift runtime"; exit 1; fi
+	$(CC) $(CFLAGS_EXAMPLE) examples/c/dataset_stats.c -Idist/include -Ldist/lib -lgsau -Wl,-rpath,'$$ORIGIN' -o dist/lib/dataset_stats
+	env -i dist/lib/dataset_stats data/beauty-mini.txt
+	rm dist/lib/dataset_stats
+
 clean:
-	rm -rf .build
+	rm -rf .build $(DIST_BUILD) dist

@@ -36,7 +36,8 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"] + cpuFlags)]),
         .systemLibrary(name: "GSAUHeader", path: "Sources/GSAUHeader"),   // include/gsau.h for Swift
         .target(name: "GSAUCAPI", dependencies: ["GSAU", "GSAUHeader"],
-                linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(root)/gsau.map"]
+                linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(root)/gsau.map",
+                                               "-Xlinker", "-soname=libgsau.so.1"]   // GSAU_ABI_VERSION
                                               + (staticStdlib ? ["-static-stdlib"] : []))]),
         .executableTarget(name: "gsau-cli",
                           dependencies: ["GSAU", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -73,3 +73,17 @@ func machineFields(_ json: inout JSONObject) {
 extension String {
     func replacingOccurrences(_ a: Character, _ b: Character) -> String { String(map { $0 == a ? b : $0 }) }
 }
+
+/// Fixed-point text of x with `decimals` digits (no Foundation).
+func fixed(_ x: Double, _ decimals: Int) -> String {
+    guard x.isFinite else { return "-" }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let v = (abs(x) * scale).rounded()
+    var digits = String(UInt64(v))
+    if decimals > 0 {
+        while digits.count <= decimals { digits = "0" + digits }
+        digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -decimals))
+    }
+    return (x < 0 && v != 0 ? "-" : "") + digits
+}

@@ -42,19 +42,6 @@ private struct KernelTiming {
     let bytesModel: String?
 }
 
-/// Fixed-point text of x with `decimals` digits (no Foundation).
-private func fixed(_ x: Double, _ decimals: Int) -> String {
-    guard x.isFinite else { return "-" }
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    let v = (abs(x) * scale).rounded()
-    var digits = String(UInt64(v))
-    if decimals > 0 {
-        while digits.count <= decimals { digits = "0" + digits }
-        digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -decimals))
-    }
-    return (x < 0 && v != 0 ? "-" : "") + digits
-}
 
 private func padded(_ s: String, _ width: Int, right: Bool = false) -> String {
     if s.count >= width { return s }

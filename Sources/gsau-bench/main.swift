@@ -4,7 +4,8 @@ import Glibc
 // gsau-bench: benchmarks whose results are committed under bench/results/.
 //   gsau-bench load [--runs N] [--out DIR]   load + split of data/beauty.txt and data/beauty.inter
 //   gsau-bench eval [--runs N] [--out DIR]   full-ranking evaluation of all Beauty users (popularity scores)
-//   gsau-bench kernels [--runs N] [--out DIR]   per-kernel timings at Beauty step shapes (20 runs; needs -Xswiftc -cross-module-optimization, see KernelBench.swift)
+//   gsau-bench kernels [--runs N] [--out DIR]   per-kernel timings at Beauty step shapes (see KernelBench.swift)
+//   gsau-bench epoch [--epochs N] [--out DIR]   N training epochs of gsau-rec on data/beauty.txt (see EpochBench.swift)
 
 var args = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, _ fallback: String) -> String {
@@ -58,6 +59,7 @@ do {
         writeResult(json, to: "\(outDir)/eval-beauty-popularity.json")
     }
     if command == "kernels" { try kernelBenchmarks(runs: args.contains("--runs") ? runs : 20, outDir: outDir, dataDir: dataDir, allowUnspecialized: args.contains("--allow-unspecialized")) }
+    if command == "epoch" { try epochBenchmark(epochs: Int(option("--epochs", "5")) ?? 5, outDir: outDir, dataDir: dataDir) }
 } catch {
     print("error: \(error)")
     exit(1)
