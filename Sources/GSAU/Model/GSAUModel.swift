@@ -1,15 +1,21 @@
 /// A trained GSAU model: configuration, the dataset it was trained on (id maps and histories),
 /// and the parameters. Scores, evaluates and recommends.
 ///
-/// Not safe for concurrent use: scoring reuses internal buffers (concurrent queries need one
-/// model per thread until the query engine provides per-call workspaces).
+/// Queries (`recommend`, `similarItems`, via `queryEngine`) are reentrant: any number of threads
+/// may run them at once. `evaluate` uses the training network's buffers and is serialised by a
+/// lock. Nothing may run while the model is being trained.
 public final class GSAUModel {
     public let config: ModelConfig
     public let dataset: Dataset
     public let layout: ParameterLayout
-    /// The flat parameter buffer (see `layout` for the named tensors).
-    public internal(set) var parameters: [Float]
+    /// The flat parameter buffer (see `layout` for the named tensors). Setting it drops the
+    /// cached query engine, so the next query scores with the new parameters.
+    public internal(set) var parameters: [Float] { didSet { engineSlot.withLock { $0 = nil } } }
     let network: GSAUNetwork<Float>
+    /// The query engine of the current parameters, built on first use (see `queryEngine`).
+    let engineSlot = QueryLock<QueryEngine?>(nil)
+    /// Serialises the uses of `network`'s buffers (evaluation, embeddings).
+    let networkLock = QueryLock<Void>(())
 
     init(config: ModelConfig, dataset: Dataset, layout: ParameterLayout, parameters: [Float], network: GSAUNetwork<Float>) {
         self.config = config
@@ -26,28 +32,17 @@ public final class GSAUModel {
     /// scorers, not for the sequential ones) unless `masking` says otherwise.
     public func evaluate(split: EvaluationSplit, masking: HistoryMasking? = nil,
                          ks: [Int] = Evaluator.defaultKs) throws -> RankingMetrics {
-        try Evaluator(dataset: dataset, blockSize: 512).evaluate(Scorer(model: self), split: split,
-                                                                 masking: masking ?? config.evaluationMasking, ks: ks)
+        try networkLock.withLock { _ in
+            try Evaluator(dataset: dataset, blockSize: 512).evaluate(Scorer(model: self), split: split,
+                                                                     masking: masking ?? config.evaluationMasking, ks: ks)
+        }
     }
 
     /// Top-`count` items for a known user (raw id), from everything the user interacted with
     /// (the test-time history); seen items excluded when `filterSeen`.
     public func recommend(user: String, count: Int, filterSeen: Bool = false) throws -> [(item: String, score: Float)] {
-        guard count > 0 else { throw GSAUError.invalidArgument("count must be positive (got \(count))") }
-        guard let u = dataset.users.id(of: user) else { throw GSAUError.unknownID("user '\(user)'") }
-        var scores = [Float](repeating: 0, count: itemCount)
-        let all = allHistoryScorer()
-        [u].withUnsafeBufferPointer { users in
-            scores.withUnsafeMutableBufferPointer { all.score(users: users, split: .test, into: $0.baseAddress!) }
-        }
-        let seen = Set(dataset.items(ofUser: u))
-        return scores.withUnsafeBufferPointer { s in
-            topK(scores: s, k: count, excluded: { filterSeen && seen.contains($0) })
-        }.map { (dataset.items.token(of: $0.id)!, $0.score) }
+        try queryEngine.recommend(user: user, count: count, filterSeen: filterSeen)
     }
-
-    /// Scores with the user's whole sequence as history (for recommendation after the data ends).
-    private func allHistoryScorer() -> FullRankingScorer { FullHistoryScorer(model: self) }
 
     /// Scores users with the dataset's split histories.
     struct Scorer: FullRankingScorer {

@@ -1,0 +1,355 @@
+import CBLAS
+import Dispatch
+
+/// Read-only, reentrant queries on a trained model: top-K recommendations for known users, for
+/// anonymous item sequences and for batches of users, and similar items.
+///
+/// An engine is an immutable snapshot of a model's parameters plus what prediction derives from
+/// them once (model-spec §2.5):
+/// - sequential predictors (GSAU, GSAU(rec), SASRec(u), SASRec): scores = h · E_itemᵀ, h the SASRec
+///   output in eval mode for the history's last `maxSequenceLength` items; each query runs its own
+///   encoder in its own workspace (see `WorkspacePool`), never the model's shared network;
+/// - graph predictors (DirectAU, GraphAU): scores = U_g[u] · I_gᵀ with the LightGCN layer means of
+///   the training graph, propagated once when the engine is built and then only read.
+///
+/// Thread safety: every method may be called from any number of threads at once (conventions
+/// §4.5). The engine never changes after `init`; per-query state lives in workspaces taken from a
+/// lock-protected pool. Build an engine once (`GSAUModel.queryEngine` caches one per model) and
+/// share it; an engine keeps scoring with the parameters it was built from.
+///
+/// Conventions of every query:
+/// - ids are raw ids (the tokens of the data file) in and out; the padding item is never returned;
+/// - `count` must be positive; when fewer candidates remain, all of them are returned (so a
+///   result may be shorter than `count`, and empty when a filter removes every item);
+/// - results are ordered by score (descending), ties by dense item id (ascending), as `topK`;
+///   items whose score is NaN are never returned;
+/// - unknown users or items throw `GSAUError.unknownID` naming the id;
+/// - filters: `allowedItems` (when given) restricts the candidates, then `excludedItems` and,
+///   with `filterSeen`, the history's items are removed.
+public final class QueryEngine: @unchecked Sendable {
+    public let config: ModelConfig
+    public let dataset: Dataset
+    public let layout: ParameterLayout
+    /// The parameters scored with (shares storage with the model's array it was built from).
+    let parameters: [Float]
+    /// Graph predictors: the layer-mean table [users + items, d] of the training graph (users
+    /// first, items from row `layout.userCount`); empty for sequential predictors.
+    let graphMean: [Float]
+    /// 1 / ‖v_i‖ of the item vectors `similarItems` compares (0 for a zero vector and for padding).
+    let inverseItemNorms: [Float]
+    let pool: WorkspacePool
+
+    /// Whether scores come from the graph encoder (then sequence queries are not available).
+    public var predictsWithGraph: Bool { config.predictWithGraph }
+    /// Number of score columns: items including the padding id 0.
+    public var itemCount: Int { layout.itemCount }
+
+    /// Builds the engine for `model`'s current parameters. For graph predictors this runs one
+    /// LightGCN propagation (the only costly part). `poolLimit` caps the idle workspaces kept
+    /// (default: twice the CPU count; 0 = a fresh workspace per query).
+    public convenience init(model: GSAUModel) { self.init(model: model, poolLimit: 2 * processorCount) }
+
+    init(model: GSAUModel, poolLimit: Int) {
+        let config = model.config, layout = model.layout, parameters = model.parameters
+        self.config = config
+        self.dataset = model.dataset
+        self.layout = layout
+        self.parameters = parameters
+        let d = config.embeddingSize, items = layout.itemCount
+        let graph = config.predictWithGraph ? model.network.objective.graph : nil
+        precondition(!config.predictWithGraph || graph != nil, "a graph-predicting network has a graph encoder")
+        if let graph {
+            // One propagation with the engine's own buffers (the network's workspace is not touched).
+            let nodes = layout.userCount + items, k = config.graphLayers
+            var layers = [Float](repeating: 0, count: (k + 1) * nodes * d)
+            var mean = [Float](repeating: 0, count: nodes * d)
+            parameters.withUnsafeBufferPointer { p in
+                layers.withUnsafeMutableBufferPointer { l in
+                    mean.withUnsafeMutableBufferPointer { m in
+                        lightGCNForward(adjacency: graph.adjacency, userTable: p.baseAddress! + layout.userTable!,
+                                        itemTable: p.baseAddress! + layout.itemTable,
+                                        userCount: layout.userCount, itemCount: items, width: d, layerCount: k,
+                                        layers: l.baseAddress!, mean: m.baseAddress!)
+                    }
+                }
+            }
+            graphMean = mean
+        } else {
+            graphMean = []
+        }
+        let graphMean = self.graphMean
+        // Inverse norms of the vectors similarItems compares.
+        var inverse = [Float](repeating: 0, count: items)
+        let itemOffset = graph != nil ? layout.userCount * d : layout.itemTable
+        (graph != nil ? graphMean : parameters).withUnsafeBufferPointer { t in
+            let table = t.baseAddress! + itemOffset
+            for i in 1..<max(1, items) {
+                var s: Float = 0
+                for j in 0..<d { s += table[i * d + j] * table[i * d + j] }
+                let norm = s.squareRoot()
+                inverse[i] = norm > 0 && norm.isFinite ? 1 / norm : 0
+            }
+        }
+        inverseItemNorms = inverse
+        let needsEncoder = !config.predictWithGraph
+        pool = WorkspacePool(limit: poolLimit) {
+            InferenceWorkspace(config: config, layout: layout, needsEncoder: needsEncoder)
+        }
+    }
+
+    // MARK: - Public queries (raw ids)
+
+    /// The top-`count` items for a known user, from everything the user interacted with (nothing
+    /// held out: the history after the data ends). `filterSeen` removes all of the user's items.
+    public func recommend(user: String, count: Int, filterSeen: Bool = false,
+                          allowedItems: [String]? = nil, excludedItems: [String]? = nil) throws -> [(item: String, score: Float)] {
+        try checkCount(count)
+        let u = try userIndex(user)
+        let filter = try itemFilter(filterSeen: filterSeen, allowed: allowedItems, excluded: excludedItems)
+        return tokens(rankUser(u, count: count, filter: filter))
+    }
+
+    /// The top-`count` items after an anonymous user's item sequence (oldest first), without
+    /// retraining. Only the last `config.maxSequenceLength` items reach the encoder (the training
+    /// window); `filterSeen` removes every item of the sequence. Repeated items are allowed.
+    ///
+    /// Graph-predicting models (DirectAU, GraphAU) score known users only: they throw
+    /// `invalidArgument`. An empty sequence throws `invalidArgument`.
+    public func recommend(sequence items: [String], count: Int, filterSeen: Bool = false,
+                          allowedItems: [String]? = nil, excludedItems: [String]? = nil) throws -> [(item: String, score: Float)] {
+        try checkCount(count)
+        try checkSequenceQueries()
+        guard !items.isEmpty else { throw GSAUError.invalidArgument("the item sequence is empty") }
+        let sequence = try items.map { try itemIndex($0) }
+        let filter = try itemFilter(filterSeen: filterSeen, allowed: allowedItems, excluded: excludedItems)
+        return tokens(rankSequence(sequence[...], count: count, filter: filter))
+    }
+
+    /// `recommend(user:...)` for many users, computed in parallel; `result[b]` is exactly what
+    /// `recommend(user: users[b], ...)` returns. Every id is checked before any work starts.
+    public func recommend(users: [String], count: Int, filterSeen: Bool = false,
+                          allowedItems: [String]? = nil, excludedItems: [String]? = nil) throws -> [[(item: String, score: Float)]] {
+        try checkCount(count)
+        let indices = try users.map { try userIndex($0) }
+        let filter = try itemFilter(filterSeen: filterSeen, allowed: allowedItems, excluded: excludedItems)
+        var results = [[(item: String, score: Float)]](repeating: [], count: indices.count)
+        results.withUnsafeMutableBufferPointer { out in
+            let out = UnsafeSendable(out.baseAddress!)
+            concurrentForEach(indices.count) { b in
+                out.pointer[b] = self.tokens(self.rankUser(indices[b], count: count, filter: filter))
+            }
+        }
+        return results
+    }
+
+    /// The `count` items most similar to `item` by cosine similarity of item vectors: the raw item
+    /// table for sequential predictors, the item layer-mean rows for graph predictors. The item
+    /// itself and padding are excluded; a zero vector has similarity 0 to everything; values are
+    /// clamped to [-1, 1] (rounding).
+    public func similarItems(to item: String, count: Int) throws -> [(item: String, score: Float)] {
+        try checkCount(count)
+        return tokens(rankSimilar(try itemIndex(item), count: count))
+    }
+
+    // MARK: - Index-level queries (dense ids, caller buffers; for the C API)
+
+    /// Top-`count` for dense user id `userIndex` (1..<users.count) into `ids[0..<n]`,
+    /// `scores[0..<n]`; returns n ≤ count. Buffers hold at least `count` entries.
+    package func recommend(userIndex: Int32, count: Int, filter: ItemFilter,
+                           ids: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>) throws -> Int {
+        try checkCount(count)
+        try checkUser(userIndex)
+        try check(filter)
+        return write(rankUser(userIndex, count: count, filter: filter), ids: ids, scores: scores)
+    }
+
+    /// Top-`count` after a sequence of dense item ids (oldest first); see `recommend(sequence:...)`.
+    package func recommend(sequence: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
+                           ids: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>) throws -> Int {
+        try checkCount(count)
+        try checkSequenceQueries()
+        guard !sequence.isEmpty else { throw GSAUError.invalidArgument("the item sequence is empty") }
+        for i in sequence { try checkItem(i) }
+        try check(filter)
+        return write(rankSequence(Array(sequence)[...], count: count, filter: filter), ids: ids, scores: scores)
+    }
+
+    /// Batch of dense user ids, in parallel. Row b of `ids`/`scores` starts at `b * count`;
+    /// `counts[b]` receives the number written for row b. Every id is checked first.
+    package func recommend(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
+                           ids: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>,
+                           counts: UnsafeMutablePointer<Int32>) throws {
+        try checkCount(count)
+        for u in userIndices { try checkUser(u) }
+        try check(filter)
+        let out = UnsafeSendable((ids, scores, counts)), users = UnsafeSendable(userIndices)
+        concurrentForEach(userIndices.count) { b in
+            let (ids, scores, counts) = out.pointer
+            let top = self.rankUser(users.pointer[b], count: count, filter: filter)
+            counts[b] = Int32(self.write(top, ids: ids + b * count, scores: scores + b * count))
+        }
+    }
+
+    /// Similar items of dense item id `itemIndex`; see `similarItems(to:count:)`.
+    package func similarItems(toIndex itemIndex: Int32, count: Int,
+                              ids: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>) throws -> Int {
+        try checkCount(count)
+        try checkItem(itemIndex)
+        return write(rankSimilar(itemIndex, count: count), ids: ids, scores: scores)
+    }
+
+    // MARK: - Scoring (validated input)
+
+    /// Full score row for a known user (all items as history) into `workspace.scores`.
+    func scoreUser(_ u: Int32, in workspace: InferenceWorkspace) {
+        if predictsWithGraph {
+            let d = config.embeddingSize
+            graphMean.withUnsafeBufferPointer { g in
+                matvec(g.baseAddress! + layout.userCount * d, rows: layout.itemCount, columns: d,
+                       g.baseAddress! + Int(u) * d, into: workspace.scores.baseAddress!)
+            }
+        } else {
+            scoreSequence(dataset.items(ofUser: u), in: workspace)
+        }
+    }
+
+    /// Full score row after `sequence` (non-empty, real item ids) into `workspace.scores`
+    /// (sequential predictors only).
+    func scoreSequence(_ sequence: ArraySlice<Int32>, in workspace: InferenceWorkspace) {
+        let d = config.embeddingSize
+        workspace.packed.removeAll()
+        workspace.packed.append(sequence, maxLength: config.maxSequenceLength)
+        var unused = RandomGenerator(seed: 0)   // eval mode draws nothing
+        parameters.withUnsafeBufferPointer { p in
+            workspace.encoder!.forward(parameters: p.baseAddress!, batch: workspace.packed, training: false,
+                                       rng: &unused, output: workspace.h)
+            matvec(p.baseAddress! + layout.itemTable, rows: layout.itemCount, columns: d, workspace.h,
+                   into: workspace.scores.baseAddress!)
+        }
+    }
+
+    /// The user's score row as an array (tests and tools).
+    func scores(userIndex u: Int32) -> [Float] {
+        pool.withWorkspace { ws in scoreUser(u, in: ws); return Array(ws.scores) }
+    }
+
+    func rankUser(_ u: Int32, count: Int, filter: ItemFilter) -> [(id: Int32, score: Float)] {
+        pool.withWorkspace { ws in
+            scoreUser(u, in: ws)
+            return select(ws, count: count, filter: filter, seen: dataset.items(ofUser: u))
+        }
+    }
+
+    func rankSequence(_ sequence: ArraySlice<Int32>, count: Int, filter: ItemFilter) -> [(id: Int32, score: Float)] {
+        pool.withWorkspace { ws in
+            scoreSequence(sequence, in: ws)
+            return select(ws, count: count, filter: filter, seen: sequence)
+        }
+    }
+
+    func rankSimilar(_ item: Int32, count: Int) -> [(id: Int32, score: Float)] {
+        pool.withWorkspace { ws in
+            let d = config.embeddingSize
+            let offset = predictsWithGraph ? layout.userCount * d : layout.itemTable
+            (predictsWithGraph ? graphMean : parameters).withUnsafeBufferPointer { t in
+                let table = t.baseAddress! + offset
+                matvec(table, rows: layout.itemCount, columns: d, table + Int(item) * d, into: ws.scores.baseAddress!)
+            }
+            let s = ws.scores, inverse = inverseItemNorms
+            let self_ = inverse[Int(item)]
+            for j in 0..<s.count { s[j] = min(1, max(-1, s[j] * self_ * inverse[j])) }
+            return topK(scores: UnsafeBufferPointer(s), k: count, excluded: { $0 == item })
+        }
+    }
+
+    /// Top-`count` of `workspace.scores` under `filter` (`seen` = the query's history).
+    private func select<S: Sequence>(_ workspace: InferenceWorkspace, count: Int, filter: ItemFilter,
+                                     seen: S) -> [(id: Int32, score: Float)] where S.Element == Int32 {
+        let scores = UnsafeBufferPointer(workspace.scores)
+        if filter.isTrivial { return topK(scores: scores, k: count) }
+        filter.fill(mask: workspace.mask, seen: seen)
+        let mask = workspace.mask
+        return topK(scores: scores, k: count, excluded: { mask[Int($0)] })
+    }
+
+    // MARK: - Validation and conversion
+
+    private func checkCount(_ count: Int) throws {
+        guard count > 0 else { throw GSAUError.invalidArgument("count must be positive (got \(count))") }
+    }
+
+    private func checkSequenceQueries() throws {
+        guard !predictsWithGraph else {
+            throw GSAUError.invalidArgument(
+                "\(config.variant.rawValue) predicts with the graph encoder, which scores known users only; "
+                + "sequence queries need a sequential model (e.g. gsau-rec)")
+        }
+    }
+
+    private func checkUser(_ u: Int32) throws {
+        guard u >= 1 && Int(u) < dataset.users.count else {
+            throw GSAUError.unknownID("user index \(u) (model has users 1..<\(dataset.users.count))")
+        }
+        guard predictsWithGraph || dataset.length(ofUser: u) > 0 else {
+            throw GSAUError.invalidArgument("user index \(u) has no items")
+        }
+    }
+
+    private func checkItem(_ i: Int32) throws {
+        guard i >= 1 && Int(i) < dataset.items.count else {
+            throw GSAUError.unknownID("item index \(i) (model has items 1..<\(dataset.items.count))")
+        }
+    }
+
+    private func check(_ filter: ItemFilter) throws {
+        for i in filter.allowed ?? [] { try checkItem(i) }
+        for i in filter.excluded { try checkItem(i) }
+    }
+
+    private func userIndex(_ user: String) throws -> Int32 {
+        guard let u = dataset.users.id(of: user) else { throw GSAUError.unknownID("user '\(user)'") }
+        try checkUser(u)
+        return u
+    }
+
+    private func itemIndex(_ item: String) throws -> Int32 {
+        guard let i = dataset.items.id(of: item) else { throw GSAUError.unknownID("item '\(item)'") }
+        return i
+    }
+
+    private func itemFilter(filterSeen: Bool, allowed: [String]?, excluded: [String]?) throws -> ItemFilter {
+        ItemFilter(excludeSeen: filterSeen, allowed: try allowed?.map { try itemIndex($0) },
+                   excluded: try (excluded ?? []).map { try itemIndex($0) })
+    }
+
+    private func tokens(_ top: [(id: Int32, score: Float)]) -> [(item: String, score: Float)] {
+        top.map { (item: dataset.items.tokens[Int($0.id)], score: $0.score) }
+    }
+
+    private func write(_ top: [(id: Int32, score: Float)], ids: UnsafeMutablePointer<Int32>,
+                       scores: UnsafeMutablePointer<Float>) -> Int {
+        for (k, entry) in top.enumerated() { ids[k] = entry.id; scores[k] = entry.score }
+        return top.count
+    }
+}
+
+/// y[rows] = A[rows, columns] · x[columns] (A row-major): one score per item row.
+///
+/// A matrix-vector product (`sgemv`), not `matmul` with m = 1: OpenBLAS's sgemm packs the whole
+/// item table on every call, which made a Beauty-sized row about 4× slower (~250 µs vs ~60 µs).
+/// The results equal the batched `matmul` scores of the evaluator up to float rounding (the
+/// summation order differs), not bit for bit.
+@inline(__always)
+func matvec(_ a: UnsafePointer<Float>, rows: Int, columns: Int, _ x: UnsafePointer<Float>,
+            into y: UnsafeMutablePointer<Float>) {
+    if rows == 0 { return }
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, a, Int32(columns), x, 1, 0, y, 1)
+}
+
+/// Runs `body(0..<n)` in parallel (one call serially); each index exactly once.
+private func concurrentForEach(_ n: Int, _ body: @escaping (Int) -> Void) {
+    if n == 1 { body(0); return }
+    if n == 0 { return }
+    let job = UnsafeSendable(body)
+    DispatchQueue.concurrentPerform(iterations: n) { job.pointer($0) }
+}
