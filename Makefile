@@ -24,6 +24,7 @@ deps:
 
 build: deps
 	$(SWIFT) build -c release
+	ln -sf libgsau.so $(RELEASE)/libgsau.so.$(ABI)   # the SONAME programs linked with -lgsau look for
 
 demo: build
 	$(RELEASE)/gsau-cli stats data/beauty-mini.txt
@@ -38,13 +39,20 @@ test-swift:
 
 $(RELEASE)/libgsau.so: deps
 	$(SWIFT) build -c release --product gsau
+	ln -sf libgsau.so $(RELEASE)/libgsau.so.$(ABI)
 
 test-c: $(RELEASE)/libgsau.so
 	@# the library exports only the C API: every global defined dynamic symbol is gsau_*
 	@bad=$$(readelf --dyn-syms -W $(RELEASE)/libgsau.so | awk '$$5 == "GLOBAL" && $$7 != "UND" {print $$8}' | grep -v '^gsau_' || true); \
 	  if [ -n "$$bad" ]; then echo "libgsau.so exports non-gsau symbols: $$bad"; exit 1; fi
-	$(CC) $(CFLAGS_EXAMPLE) examples/c/dataset_stats.c -L$(RELEASE) -lgsau -Wl,-rpath,"$(CURDIR)/$(RELEASE)" -o $(RELEASE)/dataset_stats
+	for example in dataset_stats train_and_save load_and_serve; do \
+	  $(CC) $(CFLAGS_EXAMPLE) examples/c/$$example.c -L$(RELEASE) -lgsau -Wl,-rpath,"$(CURDIR)/$(RELEASE)" -o $(RELEASE)/$$example || exit 1; done
 	$(RELEASE)/dataset_stats data/beauty.inter 5
+	GSAU_STOP_AFTER_EPOCH=0 $(RELEASE)/train_and_save Tests/GSAUTests/Fixtures/parity/tiny.txt $(RELEASE)/tiny.gsau 3
+	printf '1\n2\nnobody\n24\n' | $(RELEASE)/load_and_serve $(RELEASE)/tiny.gsau 5 --filter-seen > $(RELEASE)/served.txt
+	cat $(RELEASE)/served.txt
+	grep -q "^nobody: error (unknown id)" $(RELEASE)/served.txt
+	test $$(grep -c '^[0-9]*: [0-9]' $(RELEASE)/served.txt) -eq 3
 
 test-python: $(RELEASE)/libgsau.so
 	GSAU_LIBRARY_PATH="$(CURDIR)/$(RELEASE)/libgsau.so" $(PYTHON) -m pytest -q bindings/python/tests

@@ -285,6 +285,73 @@ GSAU_API gsau_status gsau_model_item_id(const gsau_model *m, int32_t item, const
  * know it. */
 GSAU_API gsau_status gsau_model_item_index(const gsau_model *m, const char *item_id, int32_t *out);
 
+/* The dense index (1..n_users) of raw user id `user_id` in *out.
+ * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (NULL), GSAU_E_UNKNOWN_ID (unknown user). */
+GSAU_API gsau_status gsau_model_user_index(const gsau_model *m, const char *user_id, int32_t *out);
+
+/* The raw id of user index `user` (1..n_users) in *out: model-owned, valid until gsau_model_free.
+ * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (NULL out), GSAU_E_UNKNOWN_ID (out of range). */
+GSAU_API gsau_status gsau_model_user_id(const gsau_model *m, int32_t user, const char **out);
+
+/* ── Models: checkpoints ─────────────────────────────────────────────────────────────────────
+ * A versioned binary file (docs/CHECKPOINT.md): configuration, id maps, user histories and the
+ * parameters, with a CRC32C; no code is executed when loading. */
+
+/* Saves the model to path atomically (temporary file in the same folder, fsync, rename): on
+ * failure an existing file at path is left as it was.
+ * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (NULL path), GSAU_E_IO (cannot write),
+ * GSAU_E_NUMERICAL (non-finite parameters are refused). */
+GSAU_API gsau_status gsau_model_save(const gsau_model *m, const char *path);
+
+/* Loads a model saved by gsau_model_save. On success *out owns it (free with gsau_model_free).
+ * Errors: GSAU_E_INVALID_ARGUMENT (NULL), GSAU_E_IO, GSAU_E_CORRUPT_FILE (any failed validation:
+ * size, offsets, shapes, non-finite values, checksum; the message names the field),
+ * GSAU_E_VERSION_MISMATCH (a checkpoint format this library does not read). */
+GSAU_API gsau_status gsau_model_load(gsau_model **out, const char *path);
+
+/* ── Models: queries ─────────────────────────────────────────────────────────────────────────
+ * Read-only and reentrant: any number of threads may query one model at once. Users and items are
+ * dense indices (see gsau_model_user_index / gsau_model_item_index / gsau_model_item_id).
+ * Results go to caller buffers of k entries, best first (score descending, ties by item index);
+ * *count receives how many were written, which is less than k when fewer candidates remain
+ * (0 when a filter removes every item). The padding item is never returned. */
+
+typedef struct gsau_query {
+    uint32_t struct_size;           /* sizeof(gsau_query) */
+    int32_t filter_seen;            /* 1: exclude the user's items (or the query sequence's items) */
+    const int32_t *allowed_items;   /* restrict the candidates to these item indices; NULL = all */
+    int32_t n_allowed;
+    const int32_t *excluded_items;  /* never return these item indices; NULL = none */
+    int32_t n_excluded;
+} gsau_query;
+
+/* Sets the defaults (no filter) and struct_size. NULL is ignored. */
+GSAU_API void gsau_query_init(gsau_query *q);
+
+/* Top-k items for user index `user`, from the user's whole history. q may be NULL (no filter).
+ * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (k <= 0, NULL buffers, bad q),
+ * GSAU_E_UNKNOWN_ID (user or a filter item out of range). */
+GSAU_API gsau_status gsau_model_recommend(const gsau_model *m, int32_t user, int32_t k, const gsau_query *q,
+                                          int32_t *items, float *scores, int32_t *count);
+
+/* Top-k items for an arbitrary item sequence (oldest first; a new or anonymous user, no
+ * retraining). Only the last max_sequence_length items are encoded. Models that score with the
+ * graph encoder know only their users: GSAU_E_INVALID_ARGUMENT. */
+GSAU_API gsau_status gsau_model_recommend_sequence(const gsau_model *m, const int32_t *sequence, int32_t length,
+                                                   int32_t k, const gsau_query *q, int32_t *items,
+                                                   float *scores, int32_t *count);
+
+/* Top-k for n_users users at once, in parallel; row b of items/scores (k entries each, so the
+ * buffers hold n_users * k) equals gsau_model_recommend for users[b]; counts[b] = entries written. */
+GSAU_API gsau_status gsau_model_recommend_batch(const gsau_model *m, const int32_t *users, int32_t n_users,
+                                                int32_t k, const gsau_query *q, int32_t *items,
+                                                float *scores, int32_t *counts);
+
+/* The k items most similar to item index `item` (cosine of the scoring item vectors), the item
+ * itself excluded. */
+GSAU_API gsau_status gsau_model_similar_items(const gsau_model *m, int32_t item, int32_t k, int32_t *items,
+                                              float *scores, int32_t *count);
+
 #ifdef __cplusplus
 }
 #endif

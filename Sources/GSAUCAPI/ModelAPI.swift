@@ -8,18 +8,23 @@ import GSAUHeader
 final class ModelHandle: Handle {
     static let magic: UInt32 = 0x4753_4D44   // "GSMD"
     let model: GSAUModel
+    /// Built once here, so concurrent first queries never race to build it.
+    let engine: QueryEngine
     let result: TrainingResult?
-    /// C strings of the item raw ids, index = item index (0 = padding), owned by the handle.
+    /// C strings of the raw ids, index = dense index (0 = padding), owned by the handle.
     let itemTokens: [UnsafeMutablePointer<CChar>?]
+    let userTokens: [UnsafeMutablePointer<CChar>?]
 
     init(_ model: GSAUModel, result: TrainingResult?) {
         self.model = model
         self.result = result
+        engine = model.queryEngine
         itemTokens = model.dataset.items.tokens.map { strdup($0) }
+        userTokens = model.dataset.users.tokens.map { strdup($0) }
         super.init(magic: ModelHandle.magic)
     }
 
-    deinit { for p in itemTokens { free(p) } }
+    deinit { for p in itemTokens + userTokens { free(p) } }
 }
 
 func resolveModel(_ m: OpaquePointer?) throws -> ModelHandle {

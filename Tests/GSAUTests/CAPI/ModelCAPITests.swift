@@ -1,0 +1,167 @@
+import XCTest
+import Dispatch
+@testable import GSAU
+@testable import GSAUCAPI
+import GSAUHeader
+
+/// The model part of the C API, called as C would (the test target links the C-API objects).
+final class ModelCAPITests: XCTestCase {
+    private func trainTinyModel(variant: String = "gsau-rec", epochs: Int32 = 1) throws -> OpaquePointer {
+        var ds: OpaquePointer? = nil
+        XCTAssertEqual(gsau_dataset_load(&ds, TestFiles.fixture("tiny.txt"), nil), GSAU_OK)
+        defer { gsau_dataset_free(ds) }
+        var cfg = gsau_config()
+        gsau_config_default(&cfg)
+        cfg.embedding_size = 8; cfg.inner_size = 16; cfg.max_sequence_length = 8; cfg.batch_size = 32; cfg.epochs = epochs
+        var model: OpaquePointer? = nil
+        let status = variant.withCString { name -> gsau_status in
+            cfg.variant = name
+            return gsau_train(&model, ds, &cfg, nil, nil)
+        }
+        XCTAssertEqual(status, GSAU_OK, String(cString: gsau_last_error_message()))
+        return try XCTUnwrap(model)
+    }
+
+    private func recommend(_ m: OpaquePointer?, user: Int32, k: Int32, query: UnsafePointer<gsau_query>? = nil) -> (gsau_status, [Int32], [Float]) {
+        var items = [Int32](repeating: 0, count: Int(max(k, 1))), scores = [Float](repeating: 0, count: Int(max(k, 1)))
+        var count: Int32 = -1
+        let status = gsau_model_recommend(m, user, k, query, &items, &scores, &count)
+        return (status, Array(items.prefix(Int(max(count, 0)))), Array(scores.prefix(Int(max(count, 0)))))
+    }
+
+    func testTrainQuerySaveLoadRoundTrip() throws {
+        let model = try trainTinyModel()
+        defer { gsau_model_free(model) }
+        var info = gsau_model_info()
+        info.struct_size = UInt32(MemoryLayout<gsau_model_info>.size)
+        XCTAssertEqual(gsau_model_info_get(model, &info), GSAU_OK)
+        XCTAssertEqual(info.n_users, 24); XCTAssertEqual(info.n_items, 20); XCTAssertEqual(info.epochs_run, 1)
+        var user: Int32 = 0
+        XCTAssertEqual(gsau_model_user_index(model, "3", &user), GSAU_OK)
+        let (status, items, scores) = recommend(model, user: user, k: 5)
+        XCTAssertEqual(status, GSAU_OK)
+        XCTAssertEqual(items.count, 5)
+        XCTAssertEqual(scores, scores.sorted(by: >))
+
+        let path = NSTemporaryDirectory() + "gsau-capi-\(getpid()).gsau"
+        defer { unlink(path) }
+        XCTAssertEqual(gsau_model_save(model, path), GSAU_OK)
+        var loaded: OpaquePointer? = nil
+        XCTAssertEqual(gsau_model_load(&loaded, path), GSAU_OK)
+        defer { gsau_model_free(loaded) }
+        let again = recommend(loaded, user: user, k: 5)
+        XCTAssertEqual(again.1, items); XCTAssertEqual(again.2, scores)
+
+        var ks: [Int32] = [5, 10]
+        var a = [Double](repeating: 0, count: 8), b = a
+        XCTAssertEqual(gsau_model_evaluate(model, GSAU_SPLIT_TEST, &ks, 2, &a), GSAU_OK)
+        XCTAssertEqual(gsau_model_evaluate(loaded, GSAU_SPLIT_TEST, &ks, 2, &b), GSAU_OK)
+        XCTAssertEqual(a, b)
+
+        // Batch equals single; sequence query with the user's items equals the user query.
+        var users: [Int32] = [1, user, 7]
+        var batchItems = [Int32](repeating: 0, count: 15), batchScores = [Float](repeating: 0, count: 15), counts = [Int32](repeating: 0, count: 3)
+        XCTAssertEqual(gsau_model_recommend_batch(model, &users, 3, 5, nil, &batchItems, &batchScores, &counts), GSAU_OK)
+        XCTAssertEqual(Array(batchItems[5..<10]), items)
+        var sequence = Array(try Dataset.load(path: TestFiles.fixture("tiny.txt")).items(ofUser: user))
+        var seqItems = [Int32](repeating: 0, count: 5), seqScores = [Float](repeating: 0, count: 5), seqCount: Int32 = 0
+        XCTAssertEqual(gsau_model_recommend_sequence(model, &sequence, Int32(sequence.count), 5, nil, &seqItems, &seqScores, &seqCount), GSAU_OK)
+        XCTAssertEqual(seqItems, items)
+
+        // Filters.
+        var q = gsau_query()
+        gsau_query_init(&q)
+        q.filter_seen = 1
+        let filtered = recommend(model, user: user, k: 20, query: &q)
+        XCTAssertEqual(filtered.0, GSAU_OK)
+        XCTAssertTrue(Set(filtered.1).isDisjoint(with: Set(sequence)))
+        var allowed: [Int32] = [2, 4, 6]
+        let allowedStatus = allowed.withUnsafeBufferPointer { p -> (gsau_status, [Int32], [Float]) in
+            var q2 = gsau_query(); gsau_query_init(&q2)
+            q2.allowed_items = p.baseAddress; q2.n_allowed = 3
+            return recommend(model, user: user, k: 10, query: &q2)
+        }
+        XCTAssertEqual(Set(allowedStatus.1), Set(allowed))
+    }
+
+    func testMisuseAndBadArgumentsGiveStatusesAndMessages() throws {
+        let model = try trainTinyModel()
+        XCTAssertEqual(recommend(nil, user: 1, k: 5).0, GSAU_E_MISUSE)
+        XCTAssertEqual(recommend(model, user: 1, k: 0).0, GSAU_E_INVALID_ARGUMENT)
+        XCTAssertTrue(String(cString: gsau_last_error_message()).contains("k must be positive"))
+        XCTAssertEqual(recommend(model, user: 999, k: 5).0, GSAU_E_UNKNOWN_ID)
+        var index: Int32 = 0
+        XCTAssertEqual(gsau_model_user_index(model, "nobody", &index), GSAU_E_UNKNOWN_ID)
+        XCTAssertTrue(String(cString: gsau_last_error_message()).contains("'nobody'"))
+        var q = gsau_query()
+        gsau_query_init(&q)
+        q.n_excluded = 3                      // but no array
+        XCTAssertEqual(recommend(model, user: 1, k: 5, query: &q).0, GSAU_E_INVALID_ARGUMENT)
+        q.struct_size = 4
+        XCTAssertEqual(recommend(model, user: 1, k: 5, query: &q).0, GSAU_E_VERSION_MISMATCH)
+        XCTAssertEqual(gsau_model_save(model, "/nonexistent-folder/x.gsau"), GSAU_E_IO)
+        // A corrupt checkpoint.
+        let path = NSTemporaryDirectory() + "gsau-corrupt-\(getpid()).gsau"
+        defer { unlink(path) }
+        XCTAssertEqual(gsau_model_save(model, path), GSAU_OK)
+        truncate(path, 100)
+        var loaded: OpaquePointer? = nil
+        XCTAssertEqual(gsau_model_load(&loaded, path), GSAU_E_CORRUPT_FILE)
+        XCTAssertNil(loaded)
+        // A config value out of range is named.
+        var ds: OpaquePointer? = nil
+        XCTAssertEqual(gsau_dataset_load(&ds, TestFiles.fixture("tiny.txt"), nil), GSAU_OK)
+        var cfg = gsau_config(); gsau_config_default(&cfg); cfg.heads = 3
+        var bad: OpaquePointer? = nil
+        XCTAssertEqual(gsau_train(&bad, ds, &cfg, nil, nil), GSAU_E_INVALID_ARGUMENT)
+        XCTAssertTrue(String(cString: gsau_last_error_message()).contains("heads"))
+        XCTAssertEqual(gsau_train(&bad, model, &cfg, nil, nil), GSAU_E_MISUSE)     // a model is not a dataset
+        gsau_dataset_free(ds)
+        // Freed handles.
+        gsau_model_free(model)
+        XCTAssertEqual(recommend(model, user: 1, k: 5).0, GSAU_E_MISUSE)
+        gsau_model_free(model)
+    }
+
+    func testCallbackStopsTrainingAndLeavesAUsableModel() throws {
+        var ds: OpaquePointer? = nil
+        XCTAssertEqual(gsau_dataset_load(&ds, TestFiles.fixture("tiny.txt"), nil), GSAU_OK)
+        defer { gsau_dataset_free(ds) }
+        var cfg = gsau_config()
+        gsau_config_default(&cfg)
+        cfg.embedding_size = 8; cfg.inner_size = 16; cfg.max_sequence_length = 8; cfg.batch_size = 32; cfg.epochs = 5
+        var calls: Int32 = 0
+        var model: OpaquePointer? = nil
+        let status = gsau_train(&model, ds, &cfg, { epoch, step, _, _, _, user in
+            let counter = user!.assumingMemoryBound(to: Int32.self)
+            counter.pointee += 1
+            return epoch == 1 && step == -1 ? 1 : 0          // stop at the end of the second epoch
+        }, &calls)
+        XCTAssertEqual(status, GSAU_E_ABORTED)
+        XCTAssertGreaterThan(calls, 2)
+        var info = gsau_model_info(); info.struct_size = UInt32(MemoryLayout<gsau_model_info>.size)
+        XCTAssertEqual(gsau_model_info_get(model, &info), GSAU_OK)
+        XCTAssertEqual(info.epochs_run, 2)
+        XCTAssertEqual(recommend(model, user: 1, k: 3).1.count, 3)
+        gsau_model_free(model)
+    }
+
+    func testConcurrentQueriesMatchSingleThreaded() throws {
+        let model = try trainTinyModel(epochs: 1)
+        defer { gsau_model_free(model) }
+        let expected = (1...24).map { recommend(model, user: Int32($0), k: 5).1 }
+        let results = UnsafeMutableBufferPointer<[Int32]>.allocate(capacity: 8 * 24)
+        results.initialize(repeating: [])
+        defer { results.deallocate() }
+        let shared = UnsafeSendable((model, results))
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            let (model, results) = shared.pointer
+            for u in 1...24 {
+                var items = [Int32](repeating: 0, count: 5), scores = [Float](repeating: 0, count: 5), count: Int32 = 0
+                _ = gsau_model_recommend(model, Int32(u), 5, nil, &items, &scores, &count)
+                results[t * 24 + u - 1] = items
+            }
+        }
+        for t in 0..<8 { for u in 0..<24 { XCTAssertEqual(results[t * 24 + u], expected[u]) } }
+    }
+}
