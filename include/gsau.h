@@ -277,6 +277,13 @@ GSAU_API gsau_status gsau_model_evaluate(const gsau_model *m, int32_t split, con
  * how many floats are needed). */
 GSAU_API gsau_status gsau_model_item_embeddings(const gsau_model *m, float *out, int64_t capacity);
 
+/* The vectors users are scored with, row-major into out [n_users, embedding_size]: the SASRec
+ * output for each user's whole history (SASRec-scored models) or the user's LightGCN layer-mean
+ * row (graph-scored models); score(user, item) = user vector . item vector (gsau_model_item_embeddings).
+ * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (NULL arrays, n_users <= 0),
+ * GSAU_E_UNKNOWN_ID (a user index out of range). */
+GSAU_API gsau_status gsau_model_user_vectors(const gsau_model *m, const int32_t *users, int32_t n_users, float *out);
+
 /* The raw id of item index `item` (1..n_items) in *out: model-owned, valid until gsau_model_free.
  * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (NULL out), GSAU_E_UNKNOWN_ID (index out of range). */
 GSAU_API gsau_status gsau_model_item_id(const gsau_model *m, int32_t item, const char **out);

@@ -183,3 +183,15 @@ public func gsau_model_item_index(_ m: OpaquePointer?, _ itemID: UnsafePointer<C
         out.pointee = index
     }
 }
+
+@_cdecl("gsau_model_user_vectors")
+public func gsau_model_user_vectors(_ m: OpaquePointer?, _ users: UnsafePointer<Int32>?, _ nUsers: Int32,
+                                    _ out: UnsafeMutablePointer<Float>?) -> gsau_status {
+    withStatus("gsau_model_user_vectors") {
+        let handle = try resolveModel(m)
+        guard let users, let out else { throw BoundaryError.invalid("users and out must not be NULL") }
+        guard nUsers > 0 else { throw BoundaryError.invalid("n_users must be positive (got \(nUsers))") }
+        let d = handle.model.config.embeddingSize
+        for b in 0..<Int(nUsers) { try handle.engine.userVector(userIndex: users[b], into: out + b * d) }
+    }
+}

@@ -165,3 +165,30 @@ final class ModelCAPITests: XCTestCase {
         for t in 0..<8 { for u in 0..<24 { XCTAssertEqual(results[t * 24 + u], expected[u]) } }
     }
 }
+
+extension ModelCAPITests {
+    /// score(u, i) = user vector · item vector, for both scoring rules.
+    func testUserVectorsDotItemEmbeddingsGiveTheScores() throws {
+        for variant in ["gsau-rec", "directau"] {
+            let model = try trainTinyModel(variant: variant)
+            defer { gsau_model_free(model) }
+            var info = gsau_model_info(); info.struct_size = UInt32(MemoryLayout<gsau_model_info>.size)
+            XCTAssertEqual(gsau_model_info_get(model, &info), GSAU_OK)
+            let d = Int(info.embedding_size), rows = Int(info.n_items) + 1
+            var table = [Float](repeating: 0, count: rows * d)
+            XCTAssertEqual(gsau_model_item_embeddings(model, &table, Int64(table.count)), GSAU_OK)
+            XCTAssertEqual(gsau_model_item_embeddings(model, &table, 3), GSAU_E_INVALID_ARGUMENT)
+            var users: [Int32] = [4]
+            var vector = [Float](repeating: 0, count: d)
+            XCTAssertEqual(gsau_model_user_vectors(model, &users, 1, &vector), GSAU_OK)
+            let (status, items, scores) = recommend(model, user: 4, k: 3)
+            XCTAssertEqual(status, GSAU_OK)
+            for (i, s) in zip(items, scores) {
+                let dot = (0..<d).reduce(Float(0)) { $0 + vector[$1] * table[Int(i) * d + $1] }
+                XCTAssertEqual(dot, s, accuracy: 1e-4 * max(1, abs(s)), variant)
+            }
+            users = [999]
+            XCTAssertEqual(gsau_model_user_vectors(model, &users, 1, &vector), GSAU_E_UNKNOWN_ID)
+        }
+    }
+}
