@@ -27,7 +27,7 @@ struct Train: ParsableCommand {
     @Option(help: "Adam weight decay.") var weightDecay: Double = 0
     @Option(help: "Random seed.") var seed: UInt64 = 2020
     @Option(help: "BLAS threads (0 = OpenBLAS default).") var threads: Int = 0
-    @Option(help: "Write the machine-readable result (JSON) to this file.") var json: String?
+    @Option(help: "Write the machine-readable result (JSON) to this file; while training it holds the history so far (\"stop_reason\": \"running\").") var json: String?
     @Option(help: "Print the top-10 recommendations for this raw user id after training.") var recommendUser: String?
     @Flag(help: "Only print the final summary.") var quiet = false
 
@@ -48,9 +48,18 @@ struct Train: ParsableCommand {
 
         let (dataset, loadSeconds) = try data.load()
         let trainer = try Trainer(config: config, dataset: dataset, options: options)
+        var history: [EpochRecord] = []
         print("gsau train: \(v.rawValue) on \(dataset.path): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactionCount) interactions (loaded in \(formatted(loadSeconds, 2)) s)")
         print("  \(trainer.stepsPerEpoch) steps per epoch, gamma \(config.gamma), \(BLASInfo.summary)")
         let (model, result) = try trainer.train { event in
+            if case .epochEnd(let e) = event, let json {
+                // Nothing lost if the run is interrupted: the history so far is on disk.
+                history.append(e)
+                let partial = JSON.object([("variant", .string(config.variant.rawValue)), ("config", config.json),
+                                           ("stop_reason", .string("running")), ("epochs_run", .int(history.count)),
+                                           ("history", .array(history.map(\.json)))])
+                try? writeFileAtomically(json, text: partial.serialized() + "\n")
+            }
             if quiet { return true }
             switch event {
             case .step(let epoch, let step, let steps, let loss):

@@ -36,16 +36,20 @@ extension LossTerms {
     }
 }
 
+extension EpochRecord {
+    public var json: JSON {
+        .object([("epoch", .int(epoch)), ("steps", .int(steps)), ("loss_sum", .number(lossSum)),
+                 ("loss_mean_terms", meanTerms.json), ("valid_score", .number(validationScore)),
+                 ("improved", .bool(improved)), ("valid", validation.json()),
+                 ("train_seconds", .number(trainSeconds)), ("eval_seconds", .number(evaluationSeconds))])
+    }
+}
+
 extension TrainingResult {
     /// The machine-readable result: config, dataset statistics, per-epoch history, best epoch,
     /// validation and test metrics, timing, BLAS core and threads.
     public var json: JSON {
-        let epochs: [JSON] = history.map { e in
-            .object([("epoch", .int(e.epoch)), ("steps", .int(e.steps)), ("loss_sum", .number(e.lossSum)),
-                     ("loss_mean_terms", e.meanTerms.json), ("valid_score", .number(e.validationScore)),
-                     ("improved", .bool(e.improved)), ("valid", e.validation.json()),
-                     ("train_seconds", .number(e.trainSeconds)), ("eval_seconds", .number(e.evaluationSeconds))])
-        }
+        let epochs: [JSON] = history.map(\.json)
         return .object([
             ("variant", .string(config.variant.rawValue)),
             ("config", config.json),
