@@ -326,7 +326,8 @@ GSAU_API gsau_status gsau_model_load(gsau_model **out, const char *path);
 typedef struct gsau_query {
     uint32_t struct_size;           /* sizeof(gsau_query) */
     int32_t filter_seen;            /* 1: exclude the user's items (or the query sequence's items) */
-    const int32_t *allowed_items;   /* restrict the candidates to these item indices; NULL = all */
+    const int32_t *allowed_items;   /* restrict the candidates to these item indices; NULL = all items
+                                       (non-NULL with n_allowed = 0: no candidates) */
     int32_t n_allowed;
     const int32_t *excluded_items;  /* never return these item indices; NULL = none */
     int32_t n_excluded;

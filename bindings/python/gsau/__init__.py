@@ -7,6 +7,10 @@
     ...                        min_item_interactions=5) as ds:
     ...     ds.stats["n_users"]
     22363
+    >>> model = gsau.GSAU("gsau-rec", epochs=50).fit("data/beauty.txt", min_interactions=5)
+    >>> ids, scores = model.recommend("42", N=10, filter_seen=True)
+
+See :class:`gsau.GSAU` (module ``gsau.model``) for training and queries.
 
 Importing the package loads libgsau (see ``gsau._loader`` for where it is looked for, and the
 ``GSAU_LIBRARY_PATH`` environment variable) and raises ImportError if it cannot be found or its
@@ -23,7 +27,9 @@ import operator
 import os
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
-from . import _capi
+import numpy as np
+
+from . import _capi, _ids
 from .errors import (
     AbortedError,
     CorruptFileError,
@@ -47,6 +53,7 @@ __all__ = [
     "abi_version",
     "system_info",
     "Dataset",
+    "GSAU",
     "GSAUError",
     "InvalidArgumentError",
     "UnknownIDError",
@@ -163,7 +170,8 @@ class Dataset:
     _free = _capi.gsau_dataset_free
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError("Dataset objects are created with Dataset.load(path, ...)")
+        raise TypeError("Dataset objects are created with Dataset.load(path, ...) or "
+                        "Dataset.from_arrays(users, items, ...)")
 
     @classmethod
     def load(cls, path: PathLike, format: str = "auto", min_user_interactions: int = 0,
@@ -223,6 +231,74 @@ class Dataset:
         self._handle = out.value
         return self
 
+    @classmethod
+    def from_arrays(cls, users: Any, items: Any, timestamps: Any = None,
+                    min_user_interactions: int = 0, min_item_interactions: int = 0,
+                    short_users: str = "drop") -> "Dataset":
+        """Builds a dataset from in-memory interactions: interaction ``i`` is user ``users[i]``
+        with item ``items[i]`` at time ``timestamps[i]``.
+
+        Parameters
+        ----------
+        users, items : array-like of ids, same length
+            Raw ids of any type (numpy arrays, lists, pandas Series, ...). Each id becomes a
+            string: ``str`` as is, ``bytes`` decoded as UTF-8, anything else ``str(id)`` (so
+            ``7`` and ``numpy.int64(7)`` are both the id ``"7"``; use the same ids in queries).
+        timestamps : array-like of float, optional
+            The order key of each interaction (converted to float64). ``None`` (default): the
+            given order is the time order.
+        min_user_interactions, min_item_interactions, short_users
+            As in :meth:`load`.
+
+        Raises
+        ------
+        ValueError
+            Arrays of different lengths, no interactions, an empty id, a non-finite timestamp
+            (InvalidArgumentError), or nothing left after filtering (MalformedInputError).
+        """
+        user_strs = _ids.id_strs(users, "users")
+        item_strs = _ids.id_strs(items, "items")
+        n = len(user_strs)
+        if len(item_strs) != n:
+            raise ValueError("users and items must have the same length, got %d and %d"
+                             % (n, len(item_strs)))
+        if n == 0:
+            raise ValueError("no interactions: users and items are empty")
+        ts = None
+        if timestamps is not None:
+            ts = np.ascontiguousarray(timestamps, dtype=np.float64)
+            if ts.ndim != 1 or ts.shape[0] != n:
+                raise ValueError("timestamps must be 1-dimensional with one value per "
+                                 "interaction (%d), got shape %s" % (n, ts.shape))
+        min_user = _count("min_user_interactions", min_user_interactions)
+        min_item = _count("min_item_interactions", min_item_interactions)
+        refuse = _choice("short_users", short_users, SHORT_USER_POLICIES)
+        user_keep, user_p = _ids.c_string_array(user_strs, "users")
+        item_keep, item_p = _ids.c_string_array(item_strs, "items")
+        ts_p = None if ts is None else ts.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+
+        self = cls.__new__(cls)
+        self._handle = None
+        self._path = None
+        self._options = {"min_user_interactions": min_user, "min_item_interactions": min_item,
+                         "short_users": short_users}
+
+        opts = _capi.gsau_dataset_options()
+        _capi.gsau_dataset_options_init(ctypes.byref(opts))
+        opts.min_user_interactions = min_user
+        opts.min_item_interactions = min_item
+        opts.refuse_short_users = refuse
+
+        out = _capi.gsau_dataset_p()
+        status = _capi.gsau_dataset_from_arrays(ctypes.byref(out), user_p, item_p, ts_p, n,
+                                                ctypes.byref(opts))
+        if status < 0 and out.value:
+            cls._free(out)
+        _capi._check(status, "gsau_dataset_from_arrays")
+        del user_keep, item_keep, ts  # referenced until here: C read them during the call
+        self._handle = out.value
+        return self
+
     # -- lifetime --
 
     @property
@@ -263,13 +339,15 @@ class Dataset:
     # -- queries --
 
     @property
-    def path(self) -> Union[str, bytes]:
-        """The path the dataset was loaded from, as given to :meth:`load` (after os.fspath)."""
+    def path(self) -> Union[str, bytes, None]:
+        """The path the dataset was loaded from, as given to :meth:`load` (after os.fspath);
+        ``None`` for a dataset made by :meth:`from_arrays`."""
         return self._path
 
     @property
     def options(self) -> Dict[str, Any]:
-        """The options the dataset was loaded with, as keyword arguments of :meth:`load`."""
+        """The options the dataset was made with, as keyword arguments of :meth:`load` or
+        :meth:`from_arrays`."""
         return dict(self._options)
 
     @property
@@ -289,8 +367,14 @@ class Dataset:
         return _capi.struct_to_dict(st)  # type: ignore[return-value]
 
     def __repr__(self) -> str:
+        path = getattr(self, "_path", None)
+        name = "(from arrays)" if path is None else repr(path)
         if self.closed:
-            return "<gsau.Dataset %r (closed)>" % (getattr(self, "_path", None),)
+            return "<gsau.Dataset %s (closed)>" % name
         s = self.stats
-        return "<gsau.Dataset %r: %d users, %d items, %d interactions>" % (
-            self._path, s["n_users"], s["n_items"], s["n_interactions"])
+        return "<gsau.Dataset %s: %d users, %d items, %d interactions>" % (
+            name, s["n_users"], s["n_items"], s["n_interactions"])
+
+
+# Last: gsau.model uses Dataset and the helpers above.
+from .model import GSAU  # noqa: E402

@@ -261,6 +261,11 @@ gsau_model_evaluate = _bind("gsau_model_evaluate",
 gsau_model_item_embeddings = _bind("gsau_model_item_embeddings",
                                    [gsau_model_p, POINTER(c_float), c_int64], gsau_status)
 
+# GSAU_API gsau_status gsau_model_user_vectors(const gsau_model *m, const int32_t *users, int32_t n_users, float *out);
+gsau_model_user_vectors = _bind("gsau_model_user_vectors",
+                                [gsau_model_p, POINTER(c_int32), c_int32, POINTER(c_float)],
+                                gsau_status)
+
 # GSAU_API gsau_status gsau_model_item_id(const gsau_model *m, int32_t item, const char **out);
 gsau_model_item_id = _bind("gsau_model_item_id", [gsau_model_p, c_int32, POINTER(c_char_p)],
                            gsau_status)
@@ -268,6 +273,63 @@ gsau_model_item_id = _bind("gsau_model_item_id", [gsau_model_p, c_int32, POINTER
 # GSAU_API gsau_status gsau_model_item_index(const gsau_model *m, const char *item_id, int32_t *out);
 gsau_model_item_index = _bind("gsau_model_item_index", [gsau_model_p, c_char_p, POINTER(c_int32)],
                               gsau_status)
+
+# GSAU_API gsau_status gsau_model_user_index(const gsau_model *m, const char *user_id, int32_t *out);
+gsau_model_user_index = _bind("gsau_model_user_index", [gsau_model_p, c_char_p, POINTER(c_int32)],
+                              gsau_status)
+
+# GSAU_API gsau_status gsau_model_user_id(const gsau_model *m, int32_t user, const char **out);
+gsau_model_user_id = _bind("gsau_model_user_id", [gsau_model_p, c_int32, POINTER(c_char_p)],
+                           gsau_status)
+
+
+# ── Models: checkpoints ─────────────────────────────────────────────────────────────────────
+
+# GSAU_API gsau_status gsau_model_save(const gsau_model *m, const char *path);
+gsau_model_save = _bind("gsau_model_save", [gsau_model_p, c_char_p], gsau_status)
+
+# GSAU_API gsau_status gsau_model_load(gsau_model **out, const char *path);
+gsau_model_load = _bind("gsau_model_load", [POINTER(gsau_model_p), c_char_p], gsau_status)
+
+
+# ── Models: queries ─────────────────────────────────────────────────────────────────────────
+
+class gsau_query(ctypes.Structure):
+    _c_name_ = "gsau_query"
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("filter_seen", c_int32),
+        ("allowed_items", POINTER(c_int32)),
+        ("n_allowed", c_int32),
+        ("excluded_items", POINTER(c_int32)),
+        ("n_excluded", c_int32),
+    ]
+
+
+# GSAU_API void gsau_query_init(gsau_query *q);
+gsau_query_init = _bind("gsau_query_init", [POINTER(gsau_query)], None)
+
+# GSAU_API gsau_status gsau_model_recommend(const gsau_model *m, int32_t user, int32_t k, const gsau_query *q, int32_t *items, float *scores, int32_t *count);
+gsau_model_recommend = _bind("gsau_model_recommend",
+                             [gsau_model_p, c_int32, c_int32, POINTER(gsau_query), POINTER(c_int32),
+                              POINTER(c_float), POINTER(c_int32)], gsau_status)
+
+# GSAU_API gsau_status gsau_model_recommend_sequence(const gsau_model *m, const int32_t *sequence, int32_t length, int32_t k, const gsau_query *q, int32_t *items, float *scores, int32_t *count);
+gsau_model_recommend_sequence = _bind("gsau_model_recommend_sequence",
+                                      [gsau_model_p, POINTER(c_int32), c_int32, c_int32,
+                                       POINTER(gsau_query), POINTER(c_int32), POINTER(c_float),
+                                       POINTER(c_int32)], gsau_status)
+
+# GSAU_API gsau_status gsau_model_recommend_batch(const gsau_model *m, const int32_t *users, int32_t n_users, int32_t k, const gsau_query *q, int32_t *items, float *scores, int32_t *counts);
+gsau_model_recommend_batch = _bind("gsau_model_recommend_batch",
+                                   [gsau_model_p, POINTER(c_int32), c_int32, c_int32,
+                                    POINTER(gsau_query), POINTER(c_int32), POINTER(c_float),
+                                    POINTER(c_int32)], gsau_status)
+
+# GSAU_API gsau_status gsau_model_similar_items(const gsau_model *m, int32_t item, int32_t k, int32_t *items, float *scores, int32_t *count);
+gsau_model_similar_items = _bind("gsau_model_similar_items",
+                                 [gsau_model_p, c_int32, c_int32, POINTER(c_int32),
+                                  POINTER(c_float), POINTER(c_int32)], gsau_status)
 
 
 # ── Helpers ─────────────────────────────────────────────────────────────────────────────────
