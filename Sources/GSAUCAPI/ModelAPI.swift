@@ -27,6 +27,14 @@ final class ModelHandle: Handle {
     deinit { for p in itemTokens + userTokens { free(p) } }
 }
 
+/// The handle-owned C string of dense index `index` (1..<tokens.count) of a user or item map.
+func rawID(_ tokens: [UnsafeMutablePointer<CChar>?], _ index: Int32, _ kind: String) throws -> UnsafePointer<CChar> {
+    guard index >= 1 && Int(index) < tokens.count, let token = tokens[Int(index)] else {
+        throw GSAUError.unknownID("\(kind) index \(index) (the model has \(kind)s 1...\(tokens.count - 1))")
+    }
+    return UnsafePointer(token)
+}
+
 func resolveModel(_ m: OpaquePointer?) throws -> ModelHandle {
     try resolve(m, as: ModelHandle.self, magic: ModelHandle.magic, "model")
 }
@@ -166,10 +174,7 @@ public func gsau_model_item_id(_ m: OpaquePointer?, _ item: Int32, _ out: Unsafe
     withStatus("gsau_model_item_id") {
         let handle = try resolveModel(m)
         guard let out else { throw BoundaryError.invalid("out is NULL") }
-        guard item >= 1 && Int(item) < handle.itemTokens.count, let token = handle.itemTokens[Int(item)] else {
-            throw GSAUError.unknownID("item index \(item) (the model has items 1...\(handle.itemTokens.count - 1))")
-        }
-        out.pointee = UnsafePointer(token)
+        out.pointee = try rawID(handle.itemTokens, item, "item")
     }
 }
 

@@ -38,10 +38,7 @@ public func gsau_model_user_id(_ m: OpaquePointer?, _ user: Int32, _ out: Unsafe
     withStatus("gsau_model_user_id") {
         let handle = try resolveModel(m)
         guard let out else { throw BoundaryError.invalid("out is NULL") }
-        guard user >= 1 && Int(user) < handle.userTokens.count, let token = handle.userTokens[Int(user)] else {
-            throw GSAUError.unknownID("user index \(user) (the model has users 1...\(handle.userTokens.count - 1))")
-        }
-        out.pointee = UnsafePointer(token)
+        out.pointee = try rawID(handle.userTokens, user, "user")
     }
 }
 
