@@ -10,6 +10,10 @@
 ///     x   = LayerNorm(Dropout(f·W_2ᵀ + b_2) + x1)
 ///   h[b] = x[last token of sequence b]                 [B, d]
 ///
+/// Only h is read, so the LAST layer computes queries, the out-projection, LayerNorms and the FFN
+/// for the B last tokens only (keys and values still for every token): the same numbers as the
+/// full computation at those rows, a third less work.
+///
 /// Activations are kept in reusable buffers for the backward pass; nothing is allocated once the
 /// buffers have grown to the largest batch.
 final class SequenceEncoder<T: GSAUScalar> {
@@ -26,6 +30,8 @@ final class SequenceEncoder<T: GSAUScalar> {
         let x1 = ScratchBuffer<T>(), ffnPre = ScratchBuffer<T>(), ffnAct = ScratchBuffer<T>(), ffnMask = ScratchBuffer<T>()
         let residual2 = ScratchBuffer<T>(), norm2Mean = ScratchBuffer<T>(), norm2Rstd = ScratchBuffer<T>()
         let output = ScratchBuffer<T>()
+        /// Last layer only: the layer input at the last tokens [B, d] (its residual branch).
+        let lastInput = ScratchBuffer<T>()
     }
 
     private let embedded = ScratchBuffer<T>(), embeddingMean = ScratchBuffer<T>(), embeddingRstd = ScratchBuffer<T>()
@@ -72,44 +78,59 @@ final class SequenceEncoder<T: GSAUScalar> {
         dropoutForward(output: layerInput0.reserve(n * d), mask: embeddingMask.reserve(n * d),
                        input: embeddingNormed.pointer, count: n * d, p: hiddenP, rng: &rng)
 
+        let lastLayer = layers.count - 1
         batch.offsets.withUnsafeBufferPointer { offsets in
             for (l, a) in layers.enumerated() {
                 let o = layout.layers[l]
                 let x = input(ofLayer: l)
-                // Self-attention block.
+                let isLast = l == lastLayer
+                let rows = isLast ? batch.count : n       // rows after the attention core
+                // Self-attention block (keys and values for every token).
                 linearForward(output: a.qkv.reserve(n * 3 * d), input: x, weight: p + o.qkvWeight, bias: p + o.qkvBias,
                               rows: n, inFeatures: d, outFeatures: 3 * d)
-                let probsCount = n * heads * maxLength
-                attentionForward(context: a.context.reserve(n * d), probs: a.probs.reserve(probsCount),
-                                 dropoutMask: attentionP > 0 ? a.attentionMask.reserve(probsCount) : nil,
-                                 qkv: a.qkv.pointer, offsets: offsets.baseAddress!, sequences: batch.count,
-                                 maxLength: maxLength, dim: d, heads: heads, causal: true, dropout: attentionP, rng: &rng)
-                let r1 = a.residual1.reserve(n * d)
+                let residualInput: UnsafePointer<T>
+                if isLast {
+                    let probsCount = batch.count * heads * maxLength
+                    lastQueryAttentionForward(context: a.context.reserve(rows * d), probs: a.probs.reserve(probsCount),
+                                              dropoutMask: attentionP > 0 ? a.attentionMask.reserve(probsCount) : nil,
+                                              qkv: a.qkv.pointer, offsets: offsets.baseAddress!, sequences: batch.count,
+                                              maxLength: maxLength, dim: d, heads: heads, dropout: attentionP, rng: &rng)
+                    let lastInput = a.lastInput.reserve(rows * d)
+                    for b in 0..<rows { (lastInput + b * d).update(from: x + batch.lastToken(b) * d, count: d) }
+                    residualInput = UnsafePointer(lastInput)
+                } else {
+                    let probsCount = n * heads * maxLength
+                    attentionForward(context: a.context.reserve(n * d), probs: a.probs.reserve(probsCount),
+                                     dropoutMask: attentionP > 0 ? a.attentionMask.reserve(probsCount) : nil,
+                                     qkv: a.qkv.pointer, offsets: offsets.baseAddress!, sequences: batch.count,
+                                     maxLength: maxLength, dim: d, heads: heads, causal: true, dropout: attentionP, rng: &rng)
+                    residualInput = UnsafePointer(x)
+                }
+                let r1 = a.residual1.reserve(rows * d)
                 linearForward(output: r1, input: a.context.pointer, weight: p + o.outWeight, bias: p + o.outBias,
-                              rows: n, inFeatures: d, outFeatures: d)
-                dropoutForward(output: r1, mask: a.outMask.reserve(n * d), input: r1, count: n * d, p: hiddenP, rng: &rng)
-                for i in 0..<(n * d) { r1[i] += x[i] }
-                layerNormForward(output: a.x1.reserve(n * d), mean: a.norm1Mean.reserve(n), rstd: a.norm1Rstd.reserve(n),
+                              rows: rows, inFeatures: d, outFeatures: d)
+                dropoutForward(output: r1, mask: a.outMask.reserve(rows * d), input: r1, count: rows * d, p: hiddenP, rng: &rng)
+                for i in 0..<(rows * d) { r1[i] += residualInput[i] }
+                layerNormForward(output: a.x1.reserve(rows * d), mean: a.norm1Mean.reserve(rows), rstd: a.norm1Rstd.reserve(rows),
                                  input: r1, weight: p + o.attentionNormWeight, bias: p + o.attentionNormBias,
-                                 rows: n, channels: d, eps: eps)
+                                 rows: rows, channels: d, eps: eps)
                 // Feed-forward block.
-                linearForward(output: a.ffnPre.reserve(n * inner), input: a.x1.pointer, weight: p + o.ffnInWeight,
-                              bias: p + o.ffnInBias, rows: n, inFeatures: d, outFeatures: inner)
-                geluForward(output: a.ffnAct.reserve(n * inner), input: a.ffnPre.pointer, count: n * inner)
-                let r2 = a.residual2.reserve(n * d)
+                linearForward(output: a.ffnPre.reserve(rows * inner), input: a.x1.pointer, weight: p + o.ffnInWeight,
+                              bias: p + o.ffnInBias, rows: rows, inFeatures: d, outFeatures: inner)
+                geluForward(output: a.ffnAct.reserve(rows * inner), input: a.ffnPre.pointer, count: rows * inner)
+                let r2 = a.residual2.reserve(rows * d)
                 linearForward(output: r2, input: a.ffnAct.pointer, weight: p + o.ffnOutWeight, bias: p + o.ffnOutBias,
-                              rows: n, inFeatures: inner, outFeatures: d)
-                dropoutForward(output: r2, mask: a.ffnMask.reserve(n * d), input: r2, count: n * d, p: hiddenP, rng: &rng)
+                              rows: rows, inFeatures: inner, outFeatures: d)
+                dropoutForward(output: r2, mask: a.ffnMask.reserve(rows * d), input: r2, count: rows * d, p: hiddenP, rng: &rng)
                 let x1 = a.x1.pointer
-                for i in 0..<(n * d) { r2[i] += x1[i] }
-                layerNormForward(output: a.output.reserve(n * d), mean: a.norm2Mean.reserve(n), rstd: a.norm2Rstd.reserve(n),
+                for i in 0..<(rows * d) { r2[i] += x1[i] }
+                layerNormForward(output: a.output.reserve(rows * d), mean: a.norm2Mean.reserve(rows), rstd: a.norm2Rstd.reserve(rows),
                                  input: r2, weight: p + o.ffnNormWeight, bias: p + o.ffnNormBias,
-                                 rows: n, channels: d, eps: eps)
+                                 rows: rows, channels: d, eps: eps)
             }
         }
-        // Gather the output at each sequence's last real position.
-        let last = input(ofLayer: layers.count)
-        for b in 0..<batch.count { (h + b * d).update(from: last + batch.lastToken(b) * d, count: d) }
+        // The last layer's output rows are the sequences' last positions.
+        h.update(from: layers[lastLayer].output.pointer, count: batch.count * d)
     }
 
     /// Back-propagates dL/dh [B, d] through the last forward pass, ACCUMULATING into the
@@ -117,48 +138,59 @@ final class SequenceEncoder<T: GSAUScalar> {
     func backward(parameters p: UnsafePointer<T>, gradients g: UnsafeMutablePointer<T>,
                   batch: PackedSequences, dOutput dh: UnsafePointer<T>) {
         let n = batch.tokens, d = self.d, inner = self.inner, nd = n * d
+        let lastLayer = layers.count - 1
+        // dX holds d(loss)/d(layer output): [B, d] for the last layer, [T, d] below it.
         let dX = gX.reserve(nd)
-        dX.update(repeating: 0, count: nd)
-        for b in 0..<batch.count {
-            let row = dX + batch.lastToken(b) * d, src = dh + b * d
-            for j in 0..<d { row[j] += src[j] }
-        }
+        dX.update(from: dh, count: batch.count * d)
         let dRes = gResidual.reserve(nd), dX1 = gX1.reserve(nd), dBranch = gBranch.reserve(nd)
         let dCtx = gContext.reserve(nd), dQKV = gQKV.reserve(3 * nd)
         let dAct = gInnerAct.reserve(n * inner), dPre = gInnerPre.reserve(n * inner)
         batch.offsets.withUnsafeBufferPointer { offsets in
-            for l in stride(from: layers.count - 1, through: 0, by: -1) {
+            for l in stride(from: lastLayer, through: 0, by: -1) {
                 let a = layers[l], o = layout.layers[l]
                 let x = input(ofLayer: l)
+                let isLast = l == lastLayer
+                let rows = isLast ? batch.count : n, rd = rows * d
                 // Feed-forward block: x_out = LN2(r2), r2 = Dropout(f·W2ᵀ + b2) + x1.
-                dRes.update(repeating: 0, count: nd)
+                dRes.update(repeating: 0, count: rd)
                 layerNormBackward(dInput: dRes, dWeight: g + o.ffnNormWeight, dBias: g + o.ffnNormBias, dOutput: dX,
                                   input: a.residual2.pointer, weight: p + o.ffnNormWeight,
-                                  mean: a.norm2Mean.pointer, rstd: a.norm2Rstd.pointer, rows: n, channels: d)
-                branchGradient(dBranch, from: dRes, mask: a.ffnMask.pointer, count: nd)
-                dAct.update(repeating: 0, count: n * inner)
+                                  mean: a.norm2Mean.pointer, rstd: a.norm2Rstd.pointer, rows: rows, channels: d)
+                branchGradient(dBranch, from: dRes, mask: a.ffnMask.pointer, count: rd)
+                dAct.update(repeating: 0, count: rows * inner)
                 linearBackward(dInput: dAct, dWeight: g + o.ffnOutWeight, dBias: g + o.ffnOutBias, dOutput: dBranch,
-                               input: a.ffnAct.pointer, weight: p + o.ffnOutWeight, rows: n, inFeatures: inner, outFeatures: d)
-                dPre.update(repeating: 0, count: n * inner)
-                geluBackward(dInput: dPre, dOutput: dAct, input: a.ffnPre.pointer, count: n * inner)
-                dX1.update(from: dRes, count: nd)                                   // residual path
+                               input: a.ffnAct.pointer, weight: p + o.ffnOutWeight, rows: rows, inFeatures: inner, outFeatures: d)
+                dPre.update(repeating: 0, count: rows * inner)
+                geluBackward(dInput: dPre, dOutput: dAct, input: a.ffnPre.pointer, count: rows * inner)
+                dX1.update(from: dRes, count: rd)                                   // residual path
                 linearBackward(dInput: dX1, dWeight: g + o.ffnInWeight, dBias: g + o.ffnInBias, dOutput: dPre,
-                               input: a.x1.pointer, weight: p + o.ffnInWeight, rows: n, inFeatures: d, outFeatures: inner)
+                               input: a.x1.pointer, weight: p + o.ffnInWeight, rows: rows, inFeatures: d, outFeatures: inner)
                 // Attention block: x1 = LN1(r1), r1 = Dropout(ctx·W_oᵀ + b_o) + x.
-                dRes.update(repeating: 0, count: nd)
+                dRes.update(repeating: 0, count: rd)
                 layerNormBackward(dInput: dRes, dWeight: g + o.attentionNormWeight, dBias: g + o.attentionNormBias,
                                   dOutput: dX1, input: a.residual1.pointer, weight: p + o.attentionNormWeight,
-                                  mean: a.norm1Mean.pointer, rstd: a.norm1Rstd.pointer, rows: n, channels: d)
-                branchGradient(dBranch, from: dRes, mask: a.outMask.pointer, count: nd)
-                dCtx.update(repeating: 0, count: nd)
+                                  mean: a.norm1Mean.pointer, rstd: a.norm1Rstd.pointer, rows: rows, channels: d)
+                branchGradient(dBranch, from: dRes, mask: a.outMask.pointer, count: rd)
+                dCtx.update(repeating: 0, count: rd)
                 linearBackward(dInput: dCtx, dWeight: g + o.outWeight, dBias: g + o.outBias, dOutput: dBranch,
-                               input: a.context.pointer, weight: p + o.outWeight, rows: n, inFeatures: d, outFeatures: d)
+                               input: a.context.pointer, weight: p + o.outWeight, rows: rows, inFeatures: d, outFeatures: d)
                 dQKV.update(repeating: 0, count: 3 * nd)
-                attentionBackward(dQKV: dQKV, dContext: dCtx, qkv: a.qkv.pointer, probs: a.probs.pointer,
-                                  dropoutMask: dropoutActive && attentionDropout > 0 ? a.attentionMask.pointer : nil,
-                                  offsets: offsets.baseAddress!, sequences: batch.count, maxLength: maxLength,
-                                  dim: d, heads: heads, causal: true, dropout: dropoutActive ? attentionDropout : 0)
-                dX.update(from: dRes, count: nd)                                    // residual path
+                let attentionP = dropoutActive ? attentionDropout : 0
+                if isLast {
+                    lastQueryAttentionBackward(dQKV: dQKV, dContext: dCtx, qkv: a.qkv.pointer, probs: a.probs.pointer,
+                                               dropoutMask: attentionP > 0 ? a.attentionMask.pointer : nil,
+                                               offsets: offsets.baseAddress!, sequences: batch.count, maxLength: maxLength,
+                                               dim: d, heads: heads, dropout: attentionP)
+                    // Residual path: only the last tokens fed the rows of this layer.
+                    dX.update(repeating: 0, count: nd)
+                    for b in 0..<rows { (dX + batch.lastToken(b) * d).update(from: dRes + b * d, count: d) }
+                } else {
+                    attentionBackward(dQKV: dQKV, dContext: dCtx, qkv: a.qkv.pointer, probs: a.probs.pointer,
+                                      dropoutMask: attentionP > 0 ? a.attentionMask.pointer : nil,
+                                      offsets: offsets.baseAddress!, sequences: batch.count, maxLength: maxLength,
+                                      dim: d, heads: heads, causal: true, dropout: attentionP)
+                    dX.update(from: dRes, count: nd)                                // residual path
+                }
                 linearBackward(dInput: dX, dWeight: g + o.qkvWeight, dBias: g + o.qkvBias, dOutput: dQKV,
                                input: x, weight: p + o.qkvWeight, rows: n, inFeatures: d, outFeatures: 3 * d)
             }
