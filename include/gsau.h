@@ -210,7 +210,10 @@ typedef struct gsau_config {
     double layer_norm_eps;        /* 1e-12 */
     int32_t batch_size;           /* 512, for each training stream */
     double learning_rate;         /* 1e-3 (Adam) */
-    double weight_decay;          /* 0 */
+    double beta1;                 /* 0.9 (Adam) */
+    double beta2;                 /* 0.999 (Adam) */
+    double adam_epsilon;          /* 1e-8 (Adam) */
+    double weight_decay;          /* 0 (Adam, L2 added to the gradient as torch.optim.Adam) */
     uint64_t seed;                /* 2020 */
     int32_t epochs;               /* maximum epochs, 300 */
     int32_t patience;             /* early stopping on validation NDCG@20 (4 decimals), 10 */

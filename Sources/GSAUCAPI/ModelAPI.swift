@@ -48,7 +48,8 @@ public func gsau_config_default(_ cfg: UnsafeMutablePointer<gsau_config>?) {
         embedding_size: Int32(d.embeddingSize), transformer_layers: Int32(d.transformerLayers), graph_layers: 0,
         heads: Int32(d.heads), inner_size: Int32(d.innerSize), max_sequence_length: Int32(d.maxSequenceLength),
         hidden_dropout: d.hiddenDropout, attention_dropout: d.attentionDropout, layer_norm_eps: d.layerNormEps,
-        batch_size: Int32(d.batchSize), learning_rate: d.learningRate, weight_decay: d.weightDecay, seed: d.seed,
+        batch_size: Int32(d.batchSize), learning_rate: d.learningRate, beta1: d.beta1, beta2: d.beta2,
+        adam_epsilon: d.adamEpsilon, weight_decay: d.weightDecay, seed: d.seed,
         epochs: Int32(o.epochs), patience: Int32(o.patience), threads: Int32(o.threads))
 }
 
@@ -77,6 +78,9 @@ func configuration(_ cfg: UnsafePointer<gsau_config>?) throws -> (ModelConfig, T
     config.layerNormEps = c.layer_norm_eps
     config.batchSize = Int(c.batch_size)
     config.learningRate = c.learning_rate
+    config.beta1 = c.beta1
+    config.beta2 = c.beta2
+    config.adamEpsilon = c.adam_epsilon
     config.weightDecay = c.weight_decay
     config.seed = c.seed
     var options = TrainingOptions()
