@@ -35,6 +35,14 @@ func rawID(_ tokens: [UnsafeMutablePointer<CChar>?], _ index: Int32, _ kind: Str
     return UnsafePointer(token)
 }
 
+/// The dense index of a raw id given as a C string, in a user or item map.
+func denseIndex(_ map: IDMap, _ rawID: UnsafePointer<CChar>?, _ kind: String) throws -> Int32 {
+    guard let rawID else { throw BoundaryError.invalid("\(kind)_id is NULL") }
+    let token = String(cString: rawID)
+    guard let index = map.id(of: token) else { throw GSAUError.unknownID("\(kind) '\(token)'") }
+    return index
+}
+
 func resolveModel(_ m: OpaquePointer?) throws -> ModelHandle {
     try resolve(m, as: ModelHandle.self, magic: ModelHandle.magic, "model")
 }
@@ -186,10 +194,8 @@ public func gsau_model_item_id(_ m: OpaquePointer?, _ item: Int32, _ out: Unsafe
 public func gsau_model_item_index(_ m: OpaquePointer?, _ itemID: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<Int32>?) -> gsau_status {
     withStatus("gsau_model_item_index") {
         let model = try resolveModel(m).model
-        guard let itemID, let out else { throw BoundaryError.invalid("item_id and out must not be NULL") }
-        let token = String(cString: itemID)
-        guard let index = model.dataset.items.id(of: token) else { throw GSAUError.unknownID("item '\(token)'") }
-        out.pointee = index
+        guard let out else { throw BoundaryError.invalid("out is NULL") }
+        out.pointee = try denseIndex(model.dataset.items, itemID, "item")
     }
 }
 

@@ -26,10 +26,8 @@ public func gsau_model_load(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ path
 public func gsau_model_user_index(_ m: OpaquePointer?, _ userID: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<Int32>?) -> gsau_status {
     withStatus("gsau_model_user_index") {
         let model = try resolveModel(m).model
-        guard let userID, let out else { throw BoundaryError.invalid("user_id and out must not be NULL") }
-        let token = String(cString: userID)
-        guard let index = model.dataset.users.id(of: token) else { throw GSAUError.unknownID("user '\(token)'") }
-        out.pointee = index
+        guard let out else { throw BoundaryError.invalid("out is NULL") }
+        out.pointee = try denseIndex(model.dataset.users, userID, "user")
     }
 }
 

@@ -8,7 +8,7 @@
  *      -L.build/release -lgsau -Wl,-rpath,"$PWD/.build/release" -o .build/release/load_and_serve
  * or, after `make install`:  cc examples/c/load_and_serve.c $(pkg-config --cflags --libs gsau)
  *
- * Run:  printf '1\n2\nnobody\n' | .build/release/load_and_serve /tmp/mini.gsau [K] [--filter-seen]
+ * Run:  printf '1\n2\nnobody\n' | .build/release/load_and_serve mini.gsau [K] [--filter-seen]
  */
 #include <gsau.h>
 

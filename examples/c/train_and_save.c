@@ -7,7 +7,7 @@
  * or, after `make install`:  cc examples/c/train_and_save.c $(pkg-config --cflags --libs gsau)
  *
  * Run:  .build/release/train_and_save DATA MODEL_OUT [EPOCHS] [VARIANT]
- *       e.g. .build/release/train_and_save data/beauty-mini.txt /tmp/mini.gsau 2
+ *       e.g. .build/release/train_and_save data/beauty-mini.txt mini.gsau 2
  *
  * Prints one line per epoch from the progress callback; Ctrl-C-style stopping is shown by
  * GSAU_STOP_AFTER_EPOCH=N (the callback returns nonzero after epoch N; the model of the best epoch
