@@ -55,9 +55,10 @@ extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
-/// Warns when OpenBLAS runs its generic kernels: matrix products are then ~3× slower.
+/// Warns when OpenBLAS runs its generic kernels on a CPU with AVX-512 or AVX2: matrix products are
+/// then about 3× slower than with the matching kernel family.
 func warnAboutBLAS() {
-    if BLASInfo.isGenericFallback {
-        printErr("warning: OpenBLAS selected its generic '\(BLASInfo.coreName)' kernels on this CPU; matrix products run about 3x slower. Set OPENBLAS_CORETYPE (e.g. SkylakeX, Haswell or Zen) before starting gsau; see README, 'BLAS core type'.")
+    if let suggestion = BLASInfo.suggestedCoreType {
+        printErr("warning: OpenBLAS selected its generic '\(BLASInfo.coreName)' kernels, but this CPU has \(BLASInfo.cpuVectorFeatures.contains("avx512f") ? "AVX-512" : "AVX2"); matrix products run about 3x slower. Start gsau with OPENBLAS_CORETYPE=\(suggestion) (see README, 'BLAS core type').")
     }
 }

@@ -30,3 +30,25 @@ extension BLASInfo {
     /// The OpenBLAS core name as the library's own static C string (for the C API).
     public static var coreNamePointer: UnsafePointer<CChar>? { UnsafePointer(openblas_get_corename()) }
 }
+
+extension BLASInfo {
+    /// The CPU's vector extensions relevant to OpenBLAS's kernel choice, read from /proc/cpuinfo
+    /// (empty where that file does not exist).
+    public static var cpuVectorFeatures: Set<String> {
+        guard let bytes = try? readFileBytes("/proc/cpuinfo") else { return [] }
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        let wanted: Set<String> = ["avx512f", "avx2", "fma", "avx"]
+        return Set(line.split(separator: " ").map(String.init).filter { wanted.contains($0) })
+    }
+
+    /// The OPENBLAS_CORETYPE to suggest for this CPU when OpenBLAS fell back to its generic kernels
+    /// (nil when it did not, or when the CPU has neither AVX-512 nor AVX2).
+    public static var suggestedCoreType: String? {
+        guard isGenericFallback else { return nil }
+        let features = cpuVectorFeatures
+        if features.contains("avx512f") { return "SkylakeX" }
+        if features.contains("avx2") { return "Haswell" }
+        return nil
+    }
+}

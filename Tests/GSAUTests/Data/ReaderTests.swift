@@ -51,4 +51,12 @@ final class ReaderTests: XCTestCase {
         XCTAssertThrowsError(try Dataset(userIDs: ["a"], itemIDs: []))
         XCTAssertThrowsError(try Dataset(userIDs: ["a"], itemIDs: ["b"], timestamps: [.nan]))
     }
+
+    func testReadsFilesThatReportSizeZero() throws {
+        // /proc files have st_size 0; the reader must still return their content.
+        let status = String(decoding: try readFileBytes("/proc/self/status"), as: UTF8.self)
+        XCTAssertTrue(status.contains("Name:"))
+        // A file larger than the first read chunk.
+        XCTAssertEqual(try readFileBytes(TestFiles.data("beauty.txt")).count, 1_090_094)
+    }
 }
