@@ -189,6 +189,12 @@ GSAU_API gsau_status gsau_dataset_from_arrays(gsau_dataset **out, const char *co
                                               const char *const *item_ids, const double *timestamps,
                                               int64_t n, const gsau_dataset_options *opts);
 
+/* The same with integer raw ids (e.g. database keys): user_ids[i], item_ids[i] are int64; raw ids
+ * are their decimal forms ("42"), so results map back with strtoll. */
+GSAU_API gsau_status gsau_dataset_from_int64_arrays(gsau_dataset **out, const int64_t *user_ids,
+                                                    const int64_t *item_ids, const double *timestamps,
+                                                    int64_t n, const gsau_dataset_options *opts);
+
 /* ── Models: configuration and training ──────────────────────────────────────────────────
  * A gsau_model holds a trained model: configuration, id maps, every user's history and the
  * parameters. It is read-only after training or loading. */

@@ -91,3 +91,19 @@ public func gsau_dataset_from_arrays(_ out: UnsafeMutablePointer<OpaquePointer?>
         out.pointee = register(DatasetHandle(try Dataset(userIDs: users, itemIDs: items, timestamps: times, options: options)))
     }
 }
+
+@_cdecl("gsau_dataset_from_int64_arrays")
+public func gsau_dataset_from_int64_arrays(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ userIDs: UnsafePointer<Int64>?,
+                                           _ itemIDs: UnsafePointer<Int64>?, _ timestamps: UnsafePointer<Double>?,
+                                           _ n: Int64, _ opts: UnsafePointer<gsau_dataset_options>?) -> gsau_status {
+    withStatus("gsau_dataset_from_int64_arrays") {
+        guard let out else { throw BoundaryError.invalid("out is NULL") }
+        guard let userIDs, let itemIDs else { throw BoundaryError.invalid("user_ids and item_ids must not be NULL") }
+        guard n > 0 else { throw BoundaryError.invalid("n must be positive (got \(n))") }
+        let users = (0..<Int(n)).map { String(userIDs[$0]) }, items = (0..<Int(n)).map { String(itemIDs[$0]) }
+        let times = timestamps.map { t in (0..<Int(n)).map { t[$0] } }
+        var options = try datasetOptions(opts)
+        options.format = nil
+        out.pointee = register(DatasetHandle(try Dataset(userIDs: users, itemIDs: items, timestamps: times, options: options)))
+    }
+}

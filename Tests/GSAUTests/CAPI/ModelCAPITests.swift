@@ -192,3 +192,23 @@ extension ModelCAPITests {
         }
     }
 }
+
+extension ModelCAPITests {
+    func testDatasetsFromIntegerAndStringArraysAgree() {
+        let users: [Int64] = [10, 10, 10, 20, 20, 20, 20], items: [Int64] = [5, 6, 7, 7, 5, 8, 6]
+        var a: OpaquePointer? = nil, b: OpaquePointer? = nil
+        XCTAssertEqual(gsau_dataset_from_int64_arrays(&a, users, items, nil, 7, nil), GSAU_OK)
+        let userStrings = users.map { strdup(String($0)) }, itemStrings = items.map { strdup(String($0)) }
+        defer { (userStrings + itemStrings).forEach { free($0) } }
+        let us = userStrings.map { UnsafePointer<CChar>($0) }, its = itemStrings.map { UnsafePointer<CChar>($0) }
+        XCTAssertEqual(gsau_dataset_from_arrays(&b, us, its, nil, 7, nil), GSAU_OK)
+        var sa = gsau_dataset_stats(), sb = gsau_dataset_stats()
+        sa.struct_size = UInt32(MemoryLayout<gsau_dataset_stats>.size); sb.struct_size = sa.struct_size
+        XCTAssertEqual(gsau_dataset_stats_get(a, &sa), GSAU_OK)
+        XCTAssertEqual(gsau_dataset_stats_get(b, &sb), GSAU_OK)
+        XCTAssertEqual(sa.n_users, 2); XCTAssertEqual(sa.n_items, 4); XCTAssertEqual(sa.n_interactions, sb.n_interactions)
+        XCTAssertEqual(gsau_dataset_from_int64_arrays(&a, nil, items, nil, 7, nil), GSAU_E_INVALID_ARGUMENT)
+        XCTAssertEqual(gsau_dataset_from_int64_arrays(&a, users, items, nil, 0, nil), GSAU_E_INVALID_ARGUMENT)
+        gsau_dataset_free(a); gsau_dataset_free(b)
+    }
+}

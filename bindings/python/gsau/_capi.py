@@ -183,6 +183,12 @@ gsau_dataset_from_arrays = _bind("gsau_dataset_from_arrays",
                                  gsau_status)
 
 
+# GSAU_API gsau_status gsau_dataset_from_int64_arrays(gsau_dataset **out, const int64_t *user_ids, const int64_t *item_ids, const double *timestamps, int64_t n, const gsau_dataset_options *opts);
+gsau_dataset_from_int64_arrays = _bind("gsau_dataset_from_int64_arrays",
+                                       [POINTER(gsau_dataset_p), POINTER(c_int64), POINTER(c_int64),
+                                        POINTER(c_double), c_int64, POINTER(gsau_dataset_options)],
+                                       gsau_status)
+
 # ── Models: configuration and training ──────────────────────────────────────────────────────
 
 # typedef struct gsau_model gsau_model;  (opaque: c_void_p)
