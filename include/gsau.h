@@ -202,7 +202,7 @@ typedef struct gsau_model gsau_model;
 
 typedef struct gsau_config {
     uint32_t struct_size;         /* sizeof(gsau_config) */
-    const char *variant;          /* "gsau-rec" (default), "gsau", "sasrec", "sasrec-u", "directau",
+    const char *variant;          /* "gsau-rec" (default), "gsau", "sasrec", "sasrec-u", "directau", "lightgcn",
                                      "graphau", "gsau-rec-no-ui"; borrowed for the call only */
     double gamma;                 /* uniformity weight; < 0 = the variant's default (0.1 for GSAU) */
     int32_t embedding_size;       /* 64 */

@@ -89,6 +89,7 @@ struct Train: ParsableCommand {
     private func terms(_ t: LossTerms) -> String {
         var parts: [String] = []
         if let x = t.graphAlign { parts.append("GA \(formatted(x, 3))") }
+        if let x = t.graphBPR { parts.append("BPR \(formatted(x, 4))") }
         if let u = t.graphUniformUser, let i = t.graphUniformItem { parts.append("GU \(formatted(u + i, 3))") }
         if let x = t.sequentialCrossEntropy { parts.append("CE \(formatted(x, 3))") }
         if let x = t.sequentialAlign { parts.append("SA \(formatted(x, 3))") }

@@ -173,7 +173,7 @@ enum Checkpoint {
         .bool("predict_with_graph", \.predictWithGraph),
         .bool("align_per_layer", \.alignPerLayer),
         .float("gamma", \.gamma),
-        .enumeration("initialization", \.initialization, known: [.xavierNormal, .normal002]),
+        .enumeration("initialization", \.initialization, known: [.xavierNormal, .normal002, .xavierUniform]),
         .int("embedding_size", \.embeddingSize, limit: 1 << 16),
         .int("transformer_layers", \.transformerLayers, limit: 1 << 10),
         .int("graph_layers", \.graphLayers, limit: maxGraphLayers),

@@ -3,6 +3,9 @@ public struct LossTerms: Sendable, Equatable {
     public var graphAlign: Double? = nil
     public var graphUniformUser: Double? = nil
     public var graphUniformItem: Double? = nil
+    /// LightGCN: the BPR loss and the weighted EmbLoss.
+    public var graphBPR: Double? = nil
+    public var graphRegularization: Double? = nil
     public var sequentialCrossEntropy: Double? = nil
     public var sequentialAlign: Double? = nil
     public var sequentialUniformSequence: Double? = nil
@@ -16,6 +19,8 @@ public struct LossTerms: Sendable, Equatable {
 struct GraphBatch {
     var users: [Int32] = []
     var items: [Int32] = []
+    /// One sampled negative item per pair (BPR only).
+    var negatives: [Int32] = []
     var count: Int { users.count }
 }
 
@@ -70,7 +75,11 @@ final class GSAUObjective<T: GSAUScalar> {
         var terms = LossTerms()
         let gamma = T(config.gamma)
         var graphAlign: T = 0, graphUniform: T = 0, sequentialMain: T = 0, sequentialUniform: T = 0
-        if let graph, let batch = graphBatch, batch.count > 0 {
+        if let graph, let batch = graphBatch, batch.count > 0, config.graphObjective == .bpr {
+            let (bpr, regularization) = try bprLoss(graph, batch, parameters: p, gradients: g)
+            terms.graphBPR = Double(bpr); terms.graphRegularization = Double(regularization)
+            graphAlign = bpr + regularization
+        } else if let graph, let batch = graphBatch, batch.count > 0 {
             let (align, unifUser, unifItem) = try graphLoss(graph, batch, parameters: p, gradients: g, gamma: gamma)
             terms.graphAlign = Double(align); terms.graphUniformUser = Double(unifUser); terms.graphUniformItem = Double(unifItem)
             graphAlign = align
@@ -154,6 +163,61 @@ final class GSAUObjective<T: GSAUScalar> {
         }
         graph.backward(gradients: g, perLayer: perLayer)
         return (align, unifUser, unifItem)
+    }
+
+    /// Stock LightGCN's loss: mean_b −log(1e-10 + σ(u_b·i_b − u_b·j_b)) on the layer-mean rows, plus
+    /// 1e-5 · (‖E_u[u]‖ + ‖E_i[i]‖ + ‖E_i[j]‖) / B on the ego rows (RecBole's EmbLoss with
+    /// require_pow = False: Frobenius norms of the whole [B, d] blocks).
+    private func bprLoss(_ graph: GraphEncoder<T>, _ batch: GraphBatch, parameters p: UnsafePointer<T>,
+                         gradients g: UnsafeMutablePointer<T>) throws -> (T, T) {
+        let b = batch.count, d = config.embeddingSize, users = layout.userCount, block = b * d
+        guard batch.negatives.count == b else {
+            throw GSAUError.invalidArgument("BPR needs one negative per pair (\(batch.negatives.count) for \(b))")
+        }
+        let rows = graphRaw.reserve(3 * block), dRows = graphHatGradient.reserve(3 * block)
+        let u = rows, pos = rows + block, neg = rows + 2 * block
+        graph.forward(parameters: p)
+        batch.users.withUnsafeBufferPointer { graph.gather(ids: $0.baseAddress!, count: b, nodeOffset: 0, layer: nil, into: u) }
+        batch.items.withUnsafeBufferPointer { graph.gather(ids: $0.baseAddress!, count: b, nodeOffset: users, layer: nil, into: pos) }
+        batch.negatives.withUnsafeBufferPointer { graph.gather(ids: $0.baseAddress!, count: b, nodeOffset: users, layer: nil, into: neg) }
+        dRows.update(repeating: 0, count: 3 * block)
+        var loss: T = 0
+        let invB = 1 / T(b)
+        for r in 0..<b {
+            var x: T = 0
+            for c in 0..<d { x += u[r * d + c] * (pos[r * d + c] - neg[r * d + c]) }
+            let sigma = 1 / (1 + T.exp(-x))
+            loss -= T.log(1e-10 + sigma)
+            let gx = -sigma * (1 - sigma) / (1e-10 + sigma) * invB       // d loss / d x
+            for c in 0..<d {
+                dRows[r * d + c] += gx * (pos[r * d + c] - neg[r * d + c])
+                dRows[block + r * d + c] += gx * u[r * d + c]
+                dRows[2 * block + r * d + c] -= gx * u[r * d + c]
+            }
+        }
+        loss *= invB
+        // Scatter into d(mean), then back through LightGCN.
+        graph.zeroGradients(perLayer: false)
+        let dMean = graph.meanGradient.pointer
+        for (k, ids, offset) in [(0, batch.users, 0), (1, batch.items, users), (2, batch.negatives, users)] {
+            for r in 0..<b {
+                let dst = dMean + (offset + Int(ids[r])) * d, src = dRows + k * block + r * d
+                for c in 0..<d { dst[c] += src[c] }
+            }
+        }
+        graph.backward(gradients: g, perLayer: false)
+        // EmbLoss on the ego rows: d‖E‖/dE = E / ‖E‖.
+        let weight = T(ModelConfig.bprRegularization) * invB
+        var regularization: T = 0
+        for (ids, table) in [(batch.users, layout.userTable!), (batch.items, layout.itemTable), (batch.negatives, layout.itemTable)] {
+            var squares: T = 0
+            for id in ids { for c in 0..<d { let v = p[table + Int(id) * d + c]; squares += v * v } }
+            let norm = T.sqrt(squares)
+            regularization += weight * norm
+            guard norm > 0 else { continue }
+            for id in ids { for c in 0..<d { g[table + Int(id) * d + c] += weight * p[table + Int(id) * d + c] / norm } }
+        }
+        return (loss, regularization)
     }
 
     // MARK: sequential side

@@ -14,6 +14,9 @@ public enum Variant: String, Sendable, CaseIterable {
     case gsauRecNoUI = "gsau-rec-no-ui"
     /// Stock SASRec: cross-entropy of the raw output h, no uniformity, N(0, 0.02) initialisation.
     case sasrec
+    /// Stock LightGCN: BPR with one sampled negative per pair + 1e-5 · EmbLoss, Xavier-uniform
+    /// initialisation, graph scoring with history masked.
+    case lightgcn
 }
 
 /// How parameters are initialised.
@@ -22,6 +25,16 @@ public enum Initialization: String, Sendable {
     case xavierNormal = "xavier-normal"
     /// Stock RecBole SASRec's `_init_weights`: weights ~ N(0, 0.02).
     case normal002 = "normal-0.02"
+    /// Stock RecBole LightGCN's `xavier_uniform_initialization`: U(−a, a), a = √(6 / (fan_in + fan_out)).
+    case xavierUniform = "xavier-uniform"
+}
+
+/// What the graph side is trained with.
+public enum GraphObjective: String, Sendable {
+    /// L_GA + γ·L_GU (GSAU, DirectAU, GraphAU).
+    case alignmentUniformity = "alignment-uniformity"
+    /// BPR on (user, positive, sampled negative) + 1e-5 · EmbLoss of the batch's ego rows (LightGCN).
+    case bpr
 }
 
 /// What the sequential side is trained with.
@@ -90,11 +103,21 @@ public struct ModelConfig: Sendable, Equatable {
             useGraph = false; useSequential = true; sequentialLoss = .crossEntropy
             userItemUniformity = false; predictWithGraph = false; alignPerLayer = false; gamma = 0
             sequentialUniformity = false; initialization = .normal002
+        case .lightgcn:
+            useGraph = true; useSequential = false; sequentialLoss = .alignment
+            userItemUniformity = false; predictWithGraph = true; alignPerLayer = false; gamma = 0
+            sequentialUniformity = false; initialization = .xavierUniform
         case .directau, .graphau:
             useGraph = true; useSequential = false; sequentialLoss = .alignment
             userItemUniformity = false; predictWithGraph = true; alignPerLayer = variant == .graphau; gamma = 0.5
         }
     }
+
+    /// The graph side's loss: BPR for stock LightGCN, alignment and uniformity otherwise.
+    public var graphObjective: GraphObjective { variant == .lightgcn ? .bpr : .alignmentUniformity }
+
+    /// EmbLoss weight of the BPR objective (RecBole LightGCN's `reg_weight`).
+    public static let bprRegularization = 1e-5
 
     /// The evaluation protocol that goes with the scoring rule.
     public var evaluationMasking: HistoryMasking { predictWithGraph ? .history : .none }

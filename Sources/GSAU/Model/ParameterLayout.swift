@@ -97,8 +97,17 @@ public struct ParameterLayout: Sendable, Equatable {
                 p.update(repeating: 0, count: slot.count)
             } else {
                 // Embedding (n, d): fan_in = d, fan_out = n. Linear (out, in): fan_in = in, fan_out = out.
-                let std = scheme == .normal002 ? 0.02 : (2.0 / Double(slot.shape[0] + slot.shape[1])).squareRoot()
-                for i in 0..<slot.count { p[i] = T(rng.nextNormal() * std) }
+                let fans = Double(slot.shape[0] + slot.shape[1])
+                switch scheme {
+                case .xavierNormal:
+                    let std = (2 / fans).squareRoot()
+                    for i in 0..<slot.count { p[i] = T(rng.nextNormal() * std) }
+                case .normal002:
+                    for i in 0..<slot.count { p[i] = T(rng.nextNormal() * 0.02) }
+                case .xavierUniform:
+                    let bound = (6 / fans).squareRoot()
+                    for i in 0..<slot.count { p[i] = T((2 * rng.nextUniform() - 1) * bound) }
+                }
             }
         }
     }

@@ -25,7 +25,7 @@ public final class Trainer {
     private var gradients: [Float]
     private var adam: AdamState<Float>
     private var initRNG: RandomGenerator, graphRNG: RandomGenerator, sequenceRNG: RandomGenerator
-    private var dropoutRNG: RandomGenerator, derangementRNG: RandomGenerator
+    private var dropoutRNG: RandomGenerator, derangementRNG: RandomGenerator, negativeRNG: RandomGenerator
 
     public init(config: ModelConfig, dataset: Dataset, options: TrainingOptions = TrainingOptions()) throws {
         try config.validate()
@@ -44,7 +44,7 @@ public final class Trainer {
         }
         var root = RandomGenerator(seed: config.seed)
         initRNG = root.split(); graphRNG = root.split(); sequenceRNG = root.split()
-        dropoutRNG = root.split(); derangementRNG = root.split()
+        dropoutRNG = root.split(); derangementRNG = root.split(); negativeRNG = root.split()
         parameters = [Float](repeating: 0, count: layout.count)
         gradients = [Float](repeating: 0, count: layout.count)
         adam = AdamState(count: layout.count, hyperparameters: AdamHyperparameters(
@@ -122,6 +122,7 @@ public final class Trainer {
         for step in 0..<steps {
             if let index = schedule.graphBatch(step) {
                 streams.graphBatch(streams.batchRange(index, rows: graphRows), order: graphOrder, into: &graphBatch)
+                if config.graphObjective == .bpr { streams.sampleNegatives(for: &graphBatch, rng: &negativeRNG) }
             }
             if let (index, newPass) = schedule.sequentialBatch(step) {
                 if newPass { sequenceRNG.shuffle(&sequenceOrder) }
@@ -163,6 +164,8 @@ extension LossTerms {
         graphAlign = sum(graphAlign, other.graphAlign)
         graphUniformUser = sum(graphUniformUser, other.graphUniformUser)
         graphUniformItem = sum(graphUniformItem, other.graphUniformItem)
+        graphBPR = sum(graphBPR, other.graphBPR)
+        graphRegularization = sum(graphRegularization, other.graphRegularization)
         sequentialCrossEntropy = sum(sequentialCrossEntropy, other.sequentialCrossEntropy)
         sequentialAlign = sum(sequentialAlign, other.sequentialAlign)
         sequentialUniformSequence = sum(sequentialUniformSequence, other.sequentialUniformSequence)
@@ -175,6 +178,7 @@ extension LossTerms {
         var t = self
         t.graphAlign = graphAlign.map { $0 * s }; t.graphUniformUser = graphUniformUser.map { $0 * s }
         t.graphUniformItem = graphUniformItem.map { $0 * s }
+        t.graphBPR = graphBPR.map { $0 * s }; t.graphRegularization = graphRegularization.map { $0 * s }
         t.sequentialCrossEntropy = sequentialCrossEntropy.map { $0 * s }; t.sequentialAlign = sequentialAlign.map { $0 * s }
         t.sequentialUniformSequence = sequentialUniformSequence.map { $0 * s }
         t.sequentialUniformItem = sequentialUniformItem.map { $0 * s }

@@ -28,6 +28,7 @@ extension LossTerms {
         var fields: [(String, JSON)] = []
         func add(_ name: String, _ v: Double?) { if let v { fields.append((name, .number(v))) } }
         add("graph_align", graphAlign); add("graph_unif_user", graphUniformUser); add("graph_unif_item", graphUniformItem)
+        add("graph_bpr", graphBPR); add("graph_reg", graphRegularization)
         add("seq_ce", sequentialCrossEntropy); add("seq_align", sequentialAlign)
         add("seq_unif_seq", sequentialUniformSequence); add("seq_unif_item", sequentialUniformItem)
         add("seq_unif_seq_vs_deranged_item", sequentialUniformSequenceVsItem)

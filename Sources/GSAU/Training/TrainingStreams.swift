@@ -55,6 +55,19 @@ struct TrainingStreams {
         }
     }
 
+    /// Draws one negative per pair, uniformly among the real items, redrawn while it is one of the
+    /// user's training items (RecBole's uniform sampler). A user who has every item keeps the draw.
+    func sampleNegatives(for batch: inout GraphBatch, rng: inout RandomGenerator) {
+        batch.negatives.removeAll(keepingCapacity: true)
+        let items = dataset.items.count - 1
+        for u in batch.users {
+            let seen = dataset.trainItems(ofUser: u)
+            var j = Int32(1 + rng.nextInt(below: items)), tries = 0
+            while seen.contains(j) && tries < 1000 { j = Int32(1 + rng.nextInt(below: items)); tries += 1 }
+            batch.negatives.append(j)
+        }
+    }
+
     /// Fills `batch` with the sequential examples `order[range]`.
     func sequenceBatch(_ range: Range<Int>, order: [Int32], into batch: inout SequenceBatch) {
         batch.inputs.removeAll()

@@ -23,7 +23,8 @@ final class ObjectiveGradientTests: XCTestCase {
         // Scale the tables up: Xavier rows of a 21-item table are tiny and give tiny gradients.
         for i in 0..<layout.count { x[i] *= 4 }
 
-        let graphBatch = GraphBatch(users: [1, 2, 3, 5, 8, 2], items: [1, 7, 12, 19, 20, 9])
+        let graphBatch = GraphBatch(users: [1, 2, 3, 5, 8, 2], items: [1, 7, 12, 19, 20, 9],
+                                    negatives: variant == .lightgcn ? [4, 3, 16, 2, 5, 13] : [])
         var seq = SequenceBatch()
         for (u, k) in [(1, 3), (3, 8), (5, 2), (9, 5), (12, 4)] {
             let items = Array(dataset.items(ofUser: Int32(u)))
@@ -60,4 +61,5 @@ final class ObjectiveGradientTests: XCTestCase {
     func testGraphAUPerLayer() throws { try check(.graphau, dropout: 0) }
     func testWithoutUserItemUniformity() throws { try check(.gsauRecNoUI, dropout: 0) }
     func testPlainSASRecCrossEntropy() throws { try check(.sasrec, dropout: 0.1) }
+    func testLightGCNBPRWithEmbLoss() throws { try check(.lightgcn, dropout: 0) }
 }

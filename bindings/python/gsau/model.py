@@ -50,7 +50,7 @@ _f64p = ctypes.POINTER(ctypes.c_double)
 #: used to report the effective config: the library applies its own default).
 _DEFAULT_GAMMA: Dict[str, float] = {
     "gsau-rec": 0.1, "gsau": 0.1, "gsau-rec-no-ui": 0.1, "sasrec-u": 0.05, "sasrec": 0.0,
-    "directau": 0.5, "graphau": 0.5,
+    "directau": 0.5, "graphau": 0.5, "lightgcn": 0.0,
 }
 
 #: evaluate(split=...) names and their GSAU_SPLIT_* codes.
@@ -322,7 +322,7 @@ class GSAU:
     ----------
     variant : str
         ``"gsau-rec"`` (default), ``"gsau"``, ``"sasrec"``, ``"sasrec-u"``, ``"directau"``,
-        ``"graphau"``, ``"gsau-rec-no-ui"``. ``directau`` and ``graphau`` score with the graph
+        ``"graphau"``, ``"gsau-rec-no-ui"``, ``"lightgcn"``. ``directau``, ``graphau`` and ``lightgcn`` score with the graph
         encoder (they know only their users: no :meth:`recommend_sequence`).
     gamma : float or None
         Uniformity weight; None = the variant's default (0.1 for GSAU, 0.5 for DirectAU).
