@@ -118,14 +118,21 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
     /// has no fixed point (about e ≈ 2.72 draws on average). Returns nil for n < 2, where no
     /// derangement exists (n = 1) or the notion is empty (n = 0), instead of looping forever.
     public mutating func randomDerangement(_ n: Int) -> [Int32]? {
-        guard n >= 2 else { return nil }
-        var p = [Int32](repeating: 0, count: n)
+        var p: [Int32] = []
+        return fillDerangement(&p, count: n) ? p : nil
+    }
+
+    /// The same draw into a reused array (no allocation once `p` has the capacity); false for n < 2.
+    @discardableResult
+    public mutating func fillDerangement(_ p: inout [Int32], count n: Int) -> Bool {
+        guard n >= 2 else { return false }
+        if p.count != n { p = [Int32](repeating: 0, count: n) }
         while true {
             for i in 0..<n { p[i] = Int32(i) }
             shuffle(&p)
             var hasFixedPoint = false
             for i in 0..<n where p[i] == Int32(i) { hasFixedPoint = true; break }
-            if !hasFixedPoint { return p }
+            if !hasFixedPoint { return true }
         }
     }
 

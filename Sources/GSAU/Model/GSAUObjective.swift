@@ -101,8 +101,9 @@ final class GSAUObjective<T: GSAUScalar> {
                            gradients g: UnsafeMutablePointer<T>, gamma: T) throws -> (T, T, T) {
         let b = batch.count, d = config.embeddingSize, k = config.graphLayers, users = layout.userCount
         let perLayer = config.alignPerLayer
-        let views: [Int?] = perLayer ? (0...k).map { Optional($0) } + [nil] : [nil]
-        let v = views.count, block = b * d
+        // Views: the layer mean, or (GraphAU) layers 0...K then the mean; view j < K+1 is layer j.
+        let v = perLayer ? k + 2 : 1, block = b * d
+        func layer(ofView j: Int) -> Int? { perLayer && j <= k ? j : nil }
         // Blocks: users of view 0..<v, then items of view 0..<v.
         let raw = graphRaw.reserve(2 * v * block), hat = graphHat.reserve(2 * v * block)
         let norms = graphNorms.reserve(2 * v * b)
@@ -113,9 +114,9 @@ final class GSAUObjective<T: GSAUScalar> {
         graph.forward(parameters: p)
         batch.users.withUnsafeBufferPointer { ub in
             batch.items.withUnsafeBufferPointer { ib in
-                for (j, layer) in views.enumerated() {
-                    graph.gather(ids: ub.baseAddress!, count: b, nodeOffset: 0, layer: layer, into: userBlock(raw, j))
-                    graph.gather(ids: ib.baseAddress!, count: b, nodeOffset: users, layer: layer, into: itemBlock(raw, j))
+                for j in 0..<v {
+                    graph.gather(ids: ub.baseAddress!, count: b, nodeOffset: 0, layer: layer(ofView: j), into: userBlock(raw, j))
+                    graph.gather(ids: ib.baseAddress!, count: b, nodeOffset: users, layer: layer(ofView: j), into: itemBlock(raw, j))
                 }
             }
         }
@@ -148,13 +149,14 @@ final class GSAUObjective<T: GSAUScalar> {
         // Back through the normalisation, then scatter rows into d(mean) or d(layer k).
         graph.zeroGradients(perLayer: perLayer)
         let nodes = graph.nodeCount
-        for (j, layer) in views.enumerated() {
-            for (side, ids, offset) in [(0, batch.users, 0), (1, batch.items, users)] {
+        for j in 0..<v {
+            for side in 0..<2 {
+                let ids = side == 0 ? batch.users : batch.items, offset = side == 0 ? 0 : users
                 let blockIndex = side * v + j
                 dRaw.update(repeating: 0, count: block)
                 l2NormalizeBackward(dInput: dRaw, dOutput: dHat + blockIndex * block, output: hat + blockIndex * block,
                                     norms: norms + blockIndex * b, rows: b, channels: d)
-                let table = layer.map { graph.layerGradient.pointer + $0 * nodes * d } ?? graph.meanGradient.pointer
+                let table = layer(ofView: j).map { graph.layerGradient.pointer + $0 * nodes * d } ?? graph.meanGradient.pointer
                 for r in 0..<b {
                     let dst = table + (offset + Int(ids[r])) * d, src = dRaw + r * d
                     for c in 0..<d { dst[c] += src[c] }
@@ -199,7 +201,8 @@ final class GSAUObjective<T: GSAUScalar> {
         // Scatter into d(mean), then back through LightGCN.
         graph.zeroGradients(perLayer: false)
         let dMean = graph.meanGradient.pointer
-        for (k, ids, offset) in [(0, batch.users, 0), (1, batch.items, users), (2, batch.negatives, users)] {
+        for k in 0..<3 {
+            let ids = k == 0 ? batch.users : k == 1 ? batch.items : batch.negatives, offset = k == 0 ? 0 : users
             for r in 0..<b {
                 let dst = dMean + (offset + Int(ids[r])) * d, src = dRows + k * block + r * d
                 for c in 0..<d { dst[c] += src[c] }
@@ -209,7 +212,9 @@ final class GSAUObjective<T: GSAUScalar> {
         // EmbLoss on the ego rows: d‖E‖/dE = E / ‖E‖.
         let weight = T(ModelConfig.bprRegularization) * invB
         var regularization: T = 0
-        for (ids, table) in [(batch.users, layout.userTable!), (batch.items, layout.itemTable), (batch.negatives, layout.itemTable)] {
+        for k in 0..<3 {
+            let ids = k == 0 ? batch.users : k == 1 ? batch.items : batch.negatives
+            let table = k == 0 ? layout.userTable! : layout.itemTable
             var squares: T = 0
             for id in ids { for c in 0..<d { let v = p[table + Int(id) * d + c]; squares += v * v } }
             let norm = T.sqrt(squares)

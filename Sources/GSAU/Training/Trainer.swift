@@ -26,6 +26,8 @@ public final class Trainer {
     private var adam: AdamState<Float>
     private var initRNG: RandomGenerator, graphRNG: RandomGenerator, sequenceRNG: RandomGenerator
     private var dropoutRNG: RandomGenerator, derangementRNG: RandomGenerator, negativeRNG: RandomGenerator
+    /// The u–i pairing of the current step (reused).
+    private var derangement: [Int32] = []
 
     public init(config: ModelConfig, dataset: Dataset, options: TrainingOptions = TrainingOptions()) throws {
         try config.validate()
@@ -141,14 +143,16 @@ public final class Trainer {
     private func optimizerStep(graphBatch: GraphBatch?, sequenceBatch: SequenceBatch?) throws -> LossTerms {
         let count = layout.count
         let network = self.network
-        var derangement: [Int32]? = nil
-        if config.userItemUniformity, let b = sequenceBatch?.count { derangement = derangementRNG.randomDerangement(b) }
+        var pairing: [Int32]? = nil
+        if config.userItemUniformity, let b = sequenceBatch?.count, derangementRNG.fillDerangement(&derangement, count: b) {
+            pairing = derangement
+        }
         let terms = try parameters.withUnsafeBufferPointer { p in
             try gradients.withUnsafeMutableBufferPointer { g in
                 g.baseAddress!.update(repeating: 0, count: count)
                 return try network.objective.lossAndGradients(parameters: p.baseAddress!, gradients: g.baseAddress!,
                                                               graphBatch: graphBatch, sequenceBatch: sequenceBatch,
-                                                              derangement: derangement, training: true, rng: &dropoutRNG)
+                                                              derangement: pairing, training: true, rng: &dropoutRNG)
             }
         }
         try parameters.withUnsafeMutableBufferPointer { p in
