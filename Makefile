@@ -29,7 +29,8 @@ build: deps
 demo: build
 	$(RELEASE)/gsau-cli stats data/beauty-mini.txt
 	$(RELEASE)/gsau-cli evaluate data/beauty-mini.txt --model popularity
-	$(RELEASE)/gsau-cli train data/beauty-mini.txt --variant gsau-rec --epochs 3 --recommend-user 1
+	$(RELEASE)/gsau-cli train data/beauty-mini.txt --variant gsau-rec --epochs 3 --save $(RELEASE)/demo.gsau
+	$(RELEASE)/gsau-cli query $(RELEASE)/demo.gsau --user 1 --filter-seen
 	@echo "(3 epochs show the pipeline, not the model: GSAU(rec) learns slowly at first and a full"
 	@echo " Beauty run takes 150+ epochs; see docs/RESULTS.md and bench/reproduce)"
 

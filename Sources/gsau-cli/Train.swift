@@ -28,6 +28,7 @@ struct Train: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 2020
     @Option(help: "BLAS threads (0 = OpenBLAS default).") var threads: Int = 0
     @Option(help: "Write the machine-readable result (JSON) to this file; while training it holds the history so far (\"stop_reason\": \"running\").") var json: String?
+    @Option(help: "Save the trained model (best epoch) to this checkpoint file, for `gsau-cli query`.") var save: String?
     @Option(help: "Print the top-10 recommendations for this raw user id after training.") var recommendUser: String?
     @Flag(help: "Only print the final summary.") var quiet = false
 
@@ -78,6 +79,10 @@ struct Train: ParsableCommand {
         if let json {
             try writeFileAtomically(json, text: result.json.serialized() + "\n")
             print("wrote \(json)")
+        }
+        if let save {
+            try model.save(to: save)
+            print("saved \(save)")
         }
         if let user = recommendUser {
             let top = try model.recommend(user: user, count: 10)
