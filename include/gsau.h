@@ -268,6 +268,12 @@ typedef struct gsau_model_info {
  * GSAU_E_VERSION_MISMATCH. */
 GSAU_API gsau_status gsau_model_info_get(const gsau_model *m, gsau_model_info *out);
 
+/* Fills *cfg (struct_size must be set) with the configuration the model was trained with; cfg->variant
+ * points to a model-owned string valid until gsau_model_free; epochs, patience and threads are the
+ * defaults (they describe a training run, not the model).
+ * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (NULL cfg), GSAU_E_VERSION_MISMATCH. */
+GSAU_API gsau_status gsau_model_config_get(const gsau_model *m, gsau_config *cfg);
+
 #define GSAU_SPLIT_VALIDATION 0
 #define GSAU_SPLIT_TEST       1
 

@@ -14,6 +14,7 @@ final class ModelHandle: Handle {
     /// C strings of the raw ids, index = dense index (0 = padding), owned by the handle.
     let itemTokens: [UnsafeMutablePointer<CChar>?]
     let userTokens: [UnsafeMutablePointer<CChar>?]
+    let variantName: UnsafeMutablePointer<CChar>?
 
     init(_ model: GSAUModel, result: TrainingResult?) {
         self.model = model
@@ -21,10 +22,11 @@ final class ModelHandle: Handle {
         engine = model.queryEngine
         itemTokens = model.dataset.items.tokens.map { strdup($0) }
         userTokens = model.dataset.users.tokens.map { strdup($0) }
+        variantName = strdup(model.config.variant.rawValue)
         super.init(magic: ModelHandle.magic)
     }
 
-    deinit { for p in itemTokens + userTokens { free(p) } }
+    deinit { for p in itemTokens + userTokens + [variantName] { free(p) } }
 }
 
 /// The handle-owned C string of dense index `index` (1..<tokens.count) of a user or item map.
@@ -208,5 +210,34 @@ public func gsau_model_user_vectors(_ m: OpaquePointer?, _ users: UnsafePointer<
         guard nUsers > 0 else { throw BoundaryError.invalid("n_users must be positive (got \(nUsers))") }
         let d = handle.model.config.embeddingSize
         for b in 0..<Int(nUsers) { try handle.engine.userVector(userIndex: users[b], into: out + b * d) }
+    }
+}
+
+@_cdecl("gsau_model_config_get")
+public func gsau_model_config_get(_ m: OpaquePointer?, _ cfg: UnsafeMutablePointer<gsau_config>?) -> gsau_status {
+    withStatus("gsau_model_config_get") {
+        let handle = try resolveModel(m)
+        guard let cfg else { throw BoundaryError.invalid("cfg is NULL") }
+        try checkStructSize(cfg.pointee.struct_size, minimum: MemoryLayout<gsau_config>.size, "gsau_config")
+        let c = handle.model.config
+        gsau_config_default(cfg)
+        cfg.pointee.variant = UnsafePointer(handle.variantName)
+        cfg.pointee.gamma = c.gamma
+        cfg.pointee.embedding_size = Int32(c.embeddingSize)
+        cfg.pointee.transformer_layers = Int32(c.transformerLayers)
+        cfg.pointee.graph_layers = Int32(c.graphLayers)
+        cfg.pointee.heads = Int32(c.heads)
+        cfg.pointee.inner_size = Int32(c.innerSize)
+        cfg.pointee.max_sequence_length = Int32(c.maxSequenceLength)
+        cfg.pointee.hidden_dropout = c.hiddenDropout
+        cfg.pointee.attention_dropout = c.attentionDropout
+        cfg.pointee.layer_norm_eps = c.layerNormEps
+        cfg.pointee.batch_size = Int32(c.batchSize)
+        cfg.pointee.learning_rate = c.learningRate
+        cfg.pointee.beta1 = c.beta1
+        cfg.pointee.beta2 = c.beta2
+        cfg.pointee.adam_epsilon = c.adamEpsilon
+        cfg.pointee.weight_decay = c.weightDecay
+        cfg.pointee.seed = c.seed
     }
 }

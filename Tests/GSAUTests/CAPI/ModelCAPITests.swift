@@ -49,6 +49,11 @@ final class ModelCAPITests: XCTestCase {
         var loaded: OpaquePointer? = nil
         XCTAssertEqual(gsau_model_load(&loaded, path), GSAU_OK)
         defer { gsau_model_free(loaded) }
+        var cfg = gsau_config()
+        cfg.struct_size = UInt32(MemoryLayout<gsau_config>.size)
+        XCTAssertEqual(gsau_model_config_get(loaded, &cfg), GSAU_OK)
+        XCTAssertEqual(String(cString: cfg.variant), "gsau-rec")
+        XCTAssertEqual(cfg.embedding_size, 8); XCTAssertEqual(cfg.batch_size, 32); XCTAssertEqual(cfg.gamma, 0.1)
         let again = recommend(loaded, user: user, k: 5)
         XCTAssertEqual(again.1, items); XCTAssertEqual(again.2, scores)
 

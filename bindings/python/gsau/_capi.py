@@ -258,6 +258,9 @@ class gsau_model_info(ctypes.Structure):
 gsau_model_info_get = _bind("gsau_model_info_get", [gsau_model_p, POINTER(gsau_model_info)],
                             gsau_status)
 
+# GSAU_API gsau_status gsau_model_config_get(const gsau_model *m, gsau_config *cfg);
+gsau_model_config_get = _bind("gsau_model_config_get", [gsau_model_p, POINTER(gsau_config)], gsau_status)
+
 GSAU_SPLIT_VALIDATION = 0
 GSAU_SPLIT_TEST = 1
 

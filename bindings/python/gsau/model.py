@@ -401,8 +401,9 @@ class GSAU:
     def config(self) -> Dict[str, Any]:
         """The effective configuration (a new dict; keys = the constructor's parameters):
         ``gamma`` and ``graph_layers`` resolved to the values training uses, ``random_state``
-        the seed. For a model from :meth:`load`, whose configuration the C API does not expose,
-        every value is None except ``embedding_size``."""
+        the seed. For a model from :meth:`load` the model's own configuration is read from the
+        library; ``epochs``, ``patience`` and ``num_threads`` (properties of a training run, not
+        of the model) are then None."""
         p = dict(self._params)
         if p["variant"] is not None:
             if p["gamma"] is None:
@@ -553,7 +554,17 @@ class GSAU:
         self.stopped_early = False
         self._params = dict.fromkeys(_PARAMS)
         self._set_handle(_ModelHandle(out.value))
-        self._params["embedding_size"] = self.info["embedding_size"]
+        cfg = _capi.sized(_capi.gsau_config)
+        _capi._check(_capi.gsau_model_config_get(ctypes.c_void_p(out.value), ctypes.byref(cfg)),
+                     "gsau_model_config_get")
+        self._params.update({
+            "variant": cfg.variant.decode("utf-8"), "gamma": cfg.gamma,
+            "embedding_size": cfg.embedding_size, "transformer_layers": cfg.transformer_layers,
+            "graph_layers": cfg.graph_layers, "heads": cfg.heads, "inner_size": cfg.inner_size,
+            "max_sequence_length": cfg.max_sequence_length, "dropout": cfg.hidden_dropout,
+            "layer_norm_eps": cfg.layer_norm_eps, "batch_size": cfg.batch_size,
+            "learning_rate": cfg.learning_rate, "weight_decay": cfg.weight_decay,
+            "random_state": cfg.seed})
         return self
 
     # -- lifetime --
