@@ -55,16 +55,4 @@ public final class GSAUModel {
             }
         }
     }
-
-    /// Scores users from all their items (nothing held out).
-    struct FullHistoryScorer: FullRankingScorer {
-        let model: GSAUModel
-        var itemCount: Int { model.itemCount }
-        func score(users: UnsafeBufferPointer<Int32>, split: EvaluationSplit, into scores: UnsafeMutablePointer<Float>) {
-            model.parameters.withUnsafeBufferPointer { p in
-                model.network.score(parameters: p.baseAddress!, users: users, history: { model.dataset.items(ofUser: $0) },
-                                    into: scores)
-            }
-        }
-    }
 }

@@ -60,12 +60,12 @@ final class QueryTests: XCTestCase {
             let all = (1..<Int32(m.dataset.users.count)).map { $0 }
             var block = [Float](repeating: 0, count: all.count * n)
             all.withUnsafeBufferPointer { u in
-                block.withUnsafeMutableBufferPointer { GSAUModel.FullHistoryScorer(model: m).score(users: u, split: .test, into: $0.baseAddress!) }
+                block.withUnsafeMutableBufferPointer { FullHistoryScorer(model: m).score(users: u, split: .test, into: $0.baseAddress!) }
             }
             for (b, u) in all.enumerated() {
                 var single = [Float](repeating: 0, count: n)
                 [u].withUnsafeBufferPointer { ub in
-                    single.withUnsafeMutableBufferPointer { GSAUModel.FullHistoryScorer(model: m).score(users: ub, split: .test, into: $0.baseAddress!) }
+                    single.withUnsafeMutableBufferPointer { FullHistoryScorer(model: m).score(users: ub, split: .test, into: $0.baseAddress!) }
                 }
                 let row = engine.scores(userIndex: u)
                 for i in 1..<n {
@@ -309,7 +309,7 @@ final class QueryTests: XCTestCase {
         XCTAssertTrue(second === m.queryEngine)
         var row = [Float](repeating: 0, count: m.itemCount)
         [Int32(1)].withUnsafeBufferPointer { u in
-            row.withUnsafeMutableBufferPointer { GSAUModel.FullHistoryScorer(model: m).score(users: u, split: .test, into: $0.baseAddress!) }
+            row.withUnsafeMutableBufferPointer { FullHistoryScorer(model: m).score(users: u, split: .test, into: $0.baseAddress!) }
         }
         for (a, b) in zip(second.scores(userIndex: 1), row).dropFirst() { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
         XCTAssertNotEqual(try m.recommend(user: "1", count: 5).map(\.score), before.map(\.score))
