@@ -74,15 +74,18 @@ public func lightGCNForward<T: GSAUScalar>(
                                 y: layers + k * layerSize, width: d, threads: threads)
         }
     }
-    mean.update(from: layers, count: layerSize)
-    if layerCount > 0 {
-        for k in 1...layerCount {
-            let layer = layers + k * layerSize
-            for i in 0..<layerSize { mean[i] += layer[i] }
+    // mean = ((X0 + X1) + …) / (K + 1), elementwise in parallel chunks (the same sums in the same
+    // order for every element, so the result does not depend on the thread count).
+    let count = T(layerCount + 1)
+    let job = UnsafeSendable((mean, UnsafePointer(layers)))
+    parallelChunks(layerSize) { range in
+        let (mean, layers) = job.pointer
+        for i in range {
+            var sum = layers[i]
+            if layerCount > 0 { for k in 1...layerCount { sum += layers[k * layerSize + i] } }
+            mean[i] = sum / count
         }
     }
-    let count = T(layerCount + 1)
-    for i in 0..<layerSize { mean[i] /= count }
 }
 
 /// Backward propagation: accumulates into the two table gradients.
@@ -112,20 +115,25 @@ public func lightGCNBackward<T: GSAUScalar>(
     var current = scratch                   // G_{k+1}
     var next = scratch + layerSize          // G_k
 
-    // current = G_K
-    for i in 0..<layerSize { current[i] = meanGradient[i] / count }
-    if let direct = layerGradients {
-        let layer = direct + layerCount * layerSize
-        for i in 0..<layerSize { current[i] += layer[i] }
+    /// out[i] (+)= meanGradient[i] / (K+1) + layerGradients[k][i], elementwise in parallel chunks.
+    func addDirect(_ out: UnsafeMutablePointer<T>, layer k: Int, accumulate: Bool) {
+        let job = UnsafeSendable((out, meanGradient, layerGradients.map { $0 + k * layerSize }))
+        parallelChunks(layerSize) { range in
+            let (out, meanGradient, direct) = job.pointer
+            for i in range {
+                var v = meanGradient[i] / count
+                if let direct { v += direct[i] }
+                out[i] = accumulate ? out[i] + v : v
+            }
+        }
     }
+
+    // current = G_K
+    addDirect(current, layer: layerCount, accumulate: false)
     var k = layerCount - 1
     while k >= 0 {
         sparseMatMulForward(adjacency, x: current, y: next, width: d, threads: threads)   // Âᵀ G_{k+1}
-        for i in 0..<layerSize { next[i] += meanGradient[i] / count }
-        if let direct = layerGradients {
-            let layer = direct + k * layerSize
-            for i in 0..<layerSize { next[i] += layer[i] }
-        }
+        addDirect(next, layer: k, accumulate: true)
         swap(&current, &next)
         k -= 1
     }
