@@ -364,8 +364,11 @@ GSAU_API gsau_status gsau_model_recommend_sequence(const gsau_model *m, const in
                                                    int32_t k, const gsau_query *q, int32_t *items,
                                                    float *scores, int32_t *count);
 
-/* Top-k for n_users users at once, in parallel; row b of items/scores (k entries each, so the
- * buffers hold n_users * k) equals gsau_model_recommend for users[b]; counts[b] = entries written. */
+/* Top-k for n_users users at once; row b of items/scores (k entries each, so the buffers hold
+ * n_users * k) is gsau_model_recommend for users[b]; counts[b] = entries written. Batches of 64 or
+ * more users are scored in blocks with one matrix product per block (much faster): their scores
+ * equal the single-user call's up to float rounding, so exact near-ties may come out in another
+ * order. Smaller batches run the single-user path per user, in parallel. */
 GSAU_API gsau_status gsau_model_recommend_batch(const gsau_model *m, const int32_t *users, int32_t n_users,
                                                 int32_t k, const gsau_query *q, int32_t *items,
                                                 float *scores, int32_t *counts);

@@ -182,6 +182,10 @@ public final class QueryEngine: @unchecked Sendable {
         try checkCount(count)
         for u in userIndices { try checkUser(u) }
         try check(filter)
+        if userIndices.count >= Self.blockedBatchThreshold {
+            recommendBlocked(userIndices: userIndices, count: count, filter: filter, ids: ids, scores: scores, counts: counts)
+            return
+        }
         let out = UnsafeSendable((ids, scores, counts)), users = UnsafeSendable(userIndices)
         concurrentForEach(userIndices.count) { b in
             let (ids, scores, counts) = out.pointer
