@@ -110,9 +110,3 @@ func targetRank(row: UnsafePointer<Float>, count n: Int, target: Int32) -> Int {
     for i in (t + 1)..<max(t + 1, n) where row[i] > s { above += 1 }
     return above + 1
 }
-
-/// A pointer that may cross into `concurrentPerform` workers; each worker touches disjoint memory.
-struct UnsafeSendable<P>: @unchecked Sendable {
-    let pointer: P
-    init(_ pointer: P) { self.pointer = pointer }
-}
