@@ -85,10 +85,7 @@ public func gsau_dataset_from_arrays(_ out: UnsafeMutablePointer<OpaquePointer?>
             }
             users.append(String(cString: u)); items.append(String(cString: it))
         }
-        let times = timestamps.map { t in (0..<Int(n)).map { t[$0] } }
-        var options = try datasetOptions(opts)
-        options.format = nil
-        out.pointee = register(DatasetHandle(try Dataset(userIDs: users, itemIDs: items, timestamps: times, options: options)))
+        out.pointee = try arrayDataset(users, items, timestamps, opts)
     }
 }
 
@@ -101,9 +98,15 @@ public func gsau_dataset_from_int64_arrays(_ out: UnsafeMutablePointer<OpaquePoi
         guard let userIDs, let itemIDs else { throw BoundaryError.invalid("user_ids and item_ids must not be NULL") }
         guard n > 0 else { throw BoundaryError.invalid("n must be positive (got \(n))") }
         let users = (0..<Int(n)).map { String(userIDs[$0]) }, items = (0..<Int(n)).map { String(itemIDs[$0]) }
-        let times = timestamps.map { t in (0..<Int(n)).map { t[$0] } }
-        var options = try datasetOptions(opts)
-        options.format = nil
-        out.pointee = register(DatasetHandle(try Dataset(userIDs: users, itemIDs: items, timestamps: times, options: options)))
+        out.pointee = try arrayDataset(users, items, timestamps, opts)
     }
+}
+
+/// A registered dataset from raw-id arrays (the format option does not apply to arrays).
+private func arrayDataset(_ users: [String], _ items: [String], _ timestamps: UnsafePointer<Double>?,
+                          _ opts: UnsafePointer<gsau_dataset_options>?) throws -> OpaquePointer {
+    let times = timestamps.map { t in (0..<users.count).map { t[$0] } }
+    var options = try datasetOptions(opts)
+    options.format = nil
+    return register(DatasetHandle(try Dataset(userIDs: users, itemIDs: items, timestamps: times, options: options)))
 }
