@@ -129,11 +129,8 @@ class _ModelHandle:
     def release(self) -> None:
         with self._lock:
             self._users -= 1
-            free_now = self._closed and self._users == 0 and self.value is not None
-            value = self.value
-            if free_now:
-                self.value = None
-        if free_now:
+            value = self._take_if_idle()
+        if value is not None:
             self._free(value)
 
     def close(self) -> None:
@@ -141,12 +138,16 @@ class _ModelHandle:
             if self._closed:
                 return
             self._closed = True
-            free_now = self._users == 0 and self.value is not None
-            value = self.value
-            if free_now:
-                self.value = None
-        if free_now:
+            value = self._take_if_idle()
+        if value is not None:
             self._free(value)
+
+    def _take_if_idle(self):
+        """Under the lock: the handle to free once closed and no call is using it, else None."""
+        if not (self._closed and self._users == 0):
+            return None
+        value, self.value = self.value, None
+        return value
 
     def __del__(self) -> None:
         try:
