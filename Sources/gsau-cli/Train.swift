@@ -28,6 +28,8 @@ struct Train: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 2020
     @Option(help: "BLAS threads (0 = OpenBLAS default).") var threads: Int = 0
     @Option(help: "Write the machine-readable result (JSON) to this file; while training it holds the history so far (\"stop_reason\": \"running\").") var json: String?
+    @Option(help: "Keep the training state (parameters, optimizer, random streams, history) in this file, rewritten after every epoch, so that --resume can continue the run.") var state: String?
+    @Flag(help: "Continue the run saved in --state (same data and options; --epochs may be raised).") var resume = false
     @Option(help: "Save the trained model (best epoch) to this checkpoint file, for `gsau-cli query`.") var save: String?
     @Option(help: "Print the top-10 recommendations for this raw user id after training.") var recommendUser: String?
     @Flag(help: "Only print the final summary.") var quiet = false
@@ -46,16 +48,24 @@ struct Train: ParsableCommand {
         config.learningRate = lr; config.weightDecay = weightDecay; config.seed = seed
         var options = TrainingOptions()
         options.epochs = epochs; options.patience = patience; options.validationMetric = validMetric; options.threads = threads
+        options.statePath = state
+        if resume && state == nil { throw ValidationError("--resume needs --state FILE (the run's training-state file)") }
+        if let state, !resume, fileExists(state) {
+            throw ValidationError("\(state) exists: pass --resume to continue that run, or remove the file to start over")
+        }
 
         let (dataset, loadSeconds) = try data.load()
         let trainer = try Trainer(config: config, dataset: dataset, options: options)
-        var history: [EpochRecord] = []
+        if resume, let state {
+            try trainer.resume(from: state)
+            print("gsau train: resuming \(state) at epoch \(trainer.nextEpoch)")
+        }
         print("gsau train: \(v.rawValue) on \(dataset.path): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactionCount) interactions (loaded in \(formatted(loadSeconds, 2)) s)")
         print("  \(trainer.stepsPerEpoch) steps per epoch, gamma \(config.gamma), \(BLASInfo.summary)")
         let (model, result) = try trainer.train { event in
-            if case .epochEnd(let e) = event, let json {
+            if case .epochEnd = event, let json {
                 // Nothing lost if the run is interrupted: the history so far is on disk.
-                history.append(e)
+                let history = trainer.history
                 let partial = JSON.object([("variant", .string(config.variant.rawValue)), ("config", config.json),
                                            ("stop_reason", .string("running")), ("epochs_run", .int(history.count)),
                                            ("history", .array(history.map(\.json)))])

@@ -28,6 +28,20 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         spareNormal = nil
     }
 
+    /// The generator's complete state, for training-state files.
+    struct State {
+        var words: [UInt64]
+        var spareNormal: Double?
+    }
+
+    var state: State { State(words: [s0, s1, s2, s3], spareNormal: spareNormal) }
+
+    /// A generator continuing from `state` (four words, not all zero).
+    init(state: State) {
+        s0 = state.words[0]; s1 = state.words[1]; s2 = state.words[2]; s3 = state.words[3]
+        spareNormal = state.spareNormal
+    }
+
     /// One SplitMix64 step: advances `state` and returns a well-mixed 64-bit value.
     public static func splitMix64(_ state: inout UInt64) -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

@@ -20,6 +20,13 @@ public struct RankingMetrics: Sendable, Equatable {
         userCount = 0
     }
 
+    /// Finalized metrics as stored (training-state files).
+    init(ks: [Int], recall: [Double], ndcg: [Double], mrr: [Double], precision: [Double], userCount: Int) {
+        self.ks = ks
+        self.recall = recall; self.ndcg = ndcg; self.mrr = mrr; self.precision = precision
+        self.userCount = userCount
+    }
+
     /// Accumulates sums from users' target ranks (call `finalize` once all users are in).
     mutating func add(rank: Int) {
         userCount += 1

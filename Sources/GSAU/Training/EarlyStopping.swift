@@ -13,6 +13,12 @@ struct EarlyStopping {
         self.decimals = decimals
     }
 
+    /// Continues a run from a training-state file.
+    mutating func restore(best: Double, sinceBest: Int) {
+        self.best = best
+        self.sinceBest = sinceBest
+    }
+
     /// Records an epoch's raw score; returns the rounded score, whether it improved, and whether to stop.
     mutating func update(_ score: Double) -> (rounded: Double, improved: Bool, stop: Bool) {
         let rounded = RankingMetrics.rounded(score, places: decimals)

@@ -28,6 +28,8 @@ public final class Trainer {
     private var dropoutRNG: RandomGenerator, derangementRNG: RandomGenerator, negativeRNG: RandomGenerator
     /// The u–i pairing of the current step (reused).
     private var derangement: [Int32] = []
+    /// Epoch counter, history, best epoch and early-stopping state.
+    private var run: RunProgress
 
     public init(config: ModelConfig, dataset: Dataset, options: TrainingOptions = TrainingOptions()) throws {
         try config.validate()
@@ -52,6 +54,7 @@ public final class Trainer {
         adam = AdamState(count: layout.count, hyperparameters: AdamHyperparameters(
             learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2,
             epsilon: config.adamEpsilon, weightDecay: config.weightDecay))
+        run = RunProgress(stopping: EarlyStopping(patience: options.patience, decimals: options.metricDecimals))
         parameters.withUnsafeMutableBufferPointer { layout.initialize($0.baseAddress!, rng: &initRNG, scheme: config.initialization) }
     }
 
@@ -64,23 +67,63 @@ public final class Trainer {
     /// Optimiser steps per epoch: graph batches when the graph side is on, else sequential batches.
     public var stepsPerEpoch: Int { schedule.steps }
 
-    /// Runs the training loop and returns the model (best epoch's parameters) and the result.
+    /// The epochs run so far (including those of the run this one resumed).
+    public var history: [EpochRecord] { run.history }
+
+    /// The epoch the next call to `train` starts with (0 unless resumed).
+    public var nextEpoch: Int { run.nextEpoch }
+
+    /// Cut-offs evaluated on validation: the reported Ks and the selection metric's K.
+    private var validationKs: [Int] { Array(Set(options.ks + [options.validationK])).sorted() }
+
+    /// Continues the run saved in a training-state file (written when `options.statePath` is set):
+    /// parameters, Adam, random streams, early stopping, best epoch and history, so that training
+    /// on goes exactly as if it had never stopped (same BLAS thread count). The file must come from
+    /// the same config, data and model-selection options; `options.epochs` may differ. Throws
+    /// `corruptFile` / `versionMismatch` for a bad file and `invalidArgument` for another run's
+    /// file; on failure the trainer is unchanged.
+    public func resume(from path: String) throws {
+        let state = try TrainingState.decode(try readFileBytes(path), source: path)
+        try state.checkCompatible(config: config, dataset: dataset, options: options, parameterCount: layout.count, source: path)
+        parameters = state.parameters
+        adam.firstMoment = state.firstMoment
+        adam.secondMoment = state.secondMoment
+        adam.step = state.adamStep
+        let s = state.streams.map(RandomGenerator.init(state:))
+        (initRNG, graphRNG, sequenceRNG, dropoutRNG, derangementRNG, negativeRNG) = (s[0], s[1], s[2], s[3], s[4], s[5])
+        run = state.progress
+    }
+
+    /// Everything `resume(from:)` needs, as of the end of the last epoch.
+    private func snapshot(elapsedSeconds: Double) -> TrainingState {
+        var progress = run
+        progress.elapsedSeconds = elapsedSeconds
+        return TrainingState(configText: TrainingState.configText(config), datasetFingerprint: TrainingState.fingerprint(dataset),
+                             patience: options.patience, metric: options.validationMetric, decimals: options.metricDecimals,
+                             ks: validationKs, progress: progress, adamStep: adam.step,
+                             streams: [initRNG, graphRNG, sequenceRNG, dropoutRNG, derangementRNG, negativeRNG].map(\.state),
+                             parameters: parameters, firstMoment: adam.firstMoment, secondMoment: adam.secondMoment)
+    }
+
+    /// Runs the training loop (from epoch 0, or where a resumed run stopped) and returns the model
+    /// (best epoch's parameters) and the result. With `options.statePath` set, the training state is
+    /// written atomically after every epoch.
     public func train(progress: ((TrainingEvent) -> Bool)? = nil) throws -> (model: GSAUModel, result: TrainingResult) {
         if options.threads > 0 { BLASInfo.setThreads(options.threads) }
         let clock = ContinuousClock()
         let started = clock.now
+        let earlierSeconds = run.elapsedSeconds
         var result = TrainingResult(config: config, options: options, datasetPath: dataset.path,
                                     userCount: dataset.userCount, itemCount: dataset.itemCount,
                                     interactionCount: dataset.interactionCount,
                                     graphRows: config.useGraph ? streams.graphRows : 0,
                                     sequentialRows: config.useSequential ? streams.sequentialRows : 0,
                                     stepsPerEpoch: stepsPerEpoch, blasCore: BLASInfo.coreName, blasThreads: BLASInfo.threads)
+        if run.earlyStopped { result.stopReason = .earlyStopped }
         let model = GSAUModel(config: config, dataset: dataset, layout: layout, parameters: parameters, network: network)
-        let validationKs = Array(Set(options.ks + [options.validationK])).sorted()
-        var stopping = EarlyStopping(patience: options.patience, decimals: options.metricDecimals)
-        var bestParameters: [Float]? = nil
 
-        epochs: for epoch in 0..<options.epochs {
+        epochs: while !run.earlyStopped && run.nextEpoch < options.epochs {
+            let epoch = run.nextEpoch
             let epochStart = clock.now
             guard let (steps, lossSum, terms) = try runEpoch(epoch, progress: progress) else {
                 result.stopReason = .aborted
@@ -90,24 +133,31 @@ public final class Trainer {
             let evalStart = clock.now
             model.parameters = parameters
             let validation = try model.evaluate(split: .validation, ks: validationKs)
-            let (score, improved, stop) = stopping.update(validation[options.validationMetric]!)
+            let (score, improved, stop) = run.stopping.update(validation[options.validationMetric]!)
             if improved {
-                bestParameters = parameters
-                result.bestEpoch = result.history.count
-                result.bestValidation = validation
+                run.bestParameters = parameters
+                run.bestEpoch = run.history.count
             }
             let record = EpochRecord(epoch: epoch, steps: steps, lossSum: lossSum, meanTerms: terms, validation: validation,
                                      validationScore: score, improved: improved, trainSeconds: trainSeconds,
                                      evaluationSeconds: (clock.now - evalStart).seconds)
-            result.history.append(record)
+            run.history.append(record)
+            run.nextEpoch = epoch + 1
+            run.earlyStopped = stop
+            if let path = options.statePath {
+                try writeFileAtomically(path, bytes: try snapshot(elapsedSeconds: earlierSeconds + (clock.now - started).seconds).encoded())
+            }
             if let progress, !progress(.epochEnd(record)) { result.stopReason = .aborted; break epochs }
-            if stop { result.stopReason = .earlyStopped; break epochs }
+            if stop { result.stopReason = .earlyStopped }
         }
-        model.parameters = bestParameters ?? parameters
+        result.history = run.history
+        result.bestEpoch = run.bestEpoch
+        result.bestValidation = run.bestEpoch.map { run.history[$0].validation }
+        model.parameters = run.bestParameters ?? parameters
         if result.bestEpoch != nil {
             result.test = try model.evaluate(split: .test, ks: validationKs)
         }
-        result.totalSeconds = (clock.now - started).seconds
+        result.totalSeconds = earlierSeconds + (clock.now - started).seconds
         return (model, result)
     }
 

@@ -14,6 +14,9 @@ public struct TrainingOptions: Sendable, Equatable {
     public var ks = [5, 10, 20, 50]
     /// BLAS threads (0 = leave OpenBLAS's default, normally one per core).
     public var threads = 0
+    /// When set, the training state (parameters, Adam, random streams, early stopping, history) is
+    /// written atomically to this file after every epoch; `Trainer.resume(from:)` continues from it.
+    public var statePath: String? = nil
 
     public init() {}
 

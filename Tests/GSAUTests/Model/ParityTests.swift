@@ -94,7 +94,7 @@ final class ParityTests: XCTestCase {
         var scores = [Float](repeating: 0, count: users.count * layout.itemCount)
         try parameters.withUnsafeBufferPointer { p in
             try users.withUnsafeBufferPointer { u in
-                try scores.withUnsafeMutableBufferPointer { s in
+                scores.withUnsafeMutableBufferPointer { s in
                     model.score(parameters: p.baseAddress!, users: u, split: .validation, into: s.baseAddress!)
                 }
             }

@@ -1,0 +1,107 @@
+import Foundation
+import XCTest
+@testable import GSAU
+
+/// Training-state files: a run stopped and resumed gives the numbers of an uninterrupted run, and
+/// bad or foreign state files are refused without touching the trainer.
+final class ResumeTests: XCTestCase {
+    private func config(_ variant: Variant = .gsauRec) -> ModelConfig {
+        var c = ModelConfig(variant: variant)
+        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32; c.seed = 11
+        return c
+    }
+
+    private func statePath() throws -> String {
+        let path = try TestFiles.temporary("", suffix: ".state")
+        try FileManager.default.removeItem(atPath: path)
+        return path
+    }
+
+    private func options(epochs: Int, state: String?) -> TrainingOptions {
+        var o = TrainingOptions()
+        o.epochs = epochs; o.statePath = state
+        return o
+    }
+
+    func testStoppedAndResumedRunEqualsUninterruptedRun() throws {
+        let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
+        for variant in [Variant.gsauRec, .lightgcn] {        // dropout + derangement streams; BPR negatives
+            let straight = try Trainer(config: config(variant), dataset: ds, options: options(epochs: 4, state: nil)).train()
+
+            let path = try statePath()
+            _ = try Trainer(config: config(variant), dataset: ds, options: options(epochs: 2, state: path)).train()
+            let second = try Trainer(config: config(variant), dataset: ds, options: options(epochs: 4, state: path))
+            try second.resume(from: path)
+            XCTAssertEqual(second.nextEpoch, 2)
+            let resumed = try second.train()
+
+            XCTAssertEqual(resumed.result.history.map(\.lossSum), straight.result.history.map(\.lossSum), "\(variant)")
+            XCTAssertEqual(resumed.result.history.map(\.validation), straight.result.history.map(\.validation), "\(variant)")
+            XCTAssertEqual(resumed.result.bestEpoch, straight.result.bestEpoch)
+            XCTAssertEqual(resumed.model.parameters, straight.model.parameters, "\(variant)")
+            XCTAssertEqual(resumed.result.test, straight.result.test)
+        }
+    }
+
+    func testEarlyStoppedRunStaysStoppedOnResume() throws {
+        let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
+        var o = options(epochs: 40, state: try statePath())
+        o.patience = 0; o.validationMetric = "ndcg@5"
+        var c = config(.sasrecU); c.learningRate = 0.05
+        let first = try Trainer(config: c, dataset: ds, options: o).train()
+        XCTAssertEqual(first.result.stopReason, .earlyStopped)
+        let again = try Trainer(config: c, dataset: ds, options: o)
+        try again.resume(from: o.statePath!)
+        let second = try again.train()
+        XCTAssertEqual(second.result.stopReason, .earlyStopped)
+        XCTAssertEqual(second.result.history.count, first.result.history.count)
+        XCTAssertEqual(second.model.parameters, first.model.parameters)
+        XCTAssertEqual(second.result.test, first.result.test)
+    }
+
+    func testForeignOrDamagedStateIsRefusedAndTheTrainerUnchanged() throws {
+        let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
+        let path = try statePath()
+        _ = try Trainer(config: config(), dataset: ds, options: options(epochs: 1, state: path)).train()
+
+        var other = config(); other.gamma = 0.2
+        let trainer = try Trainer(config: other, dataset: ds, options: options(epochs: 2, state: nil))
+        _ = try trainer.train()
+        XCTAssertThrowsError(try trainer.resume(from: path)) {
+            XCTAssertTrue("\($0)".contains("gamma = 0.1, this run has 0.2"), "\($0)")
+        }
+        XCTAssertEqual(trainer.nextEpoch, 2)
+        XCTAssertEqual(trainer.history.count, 2)
+
+        let mini = try Dataset.load(path: TestFiles.data("beauty-mini.txt"))
+        XCTAssertThrowsError(try Trainer(config: config(), dataset: mini, options: options(epochs: 2, state: nil)).resume(from: path)) {
+            XCTAssertTrue("\($0)".contains("other data"), "\($0)")
+        }
+
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 0x10
+        let damaged = try statePath()
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: options(epochs: 2, state: nil)).resume(from: damaged)) {
+            XCTAssertTrue("\($0)".contains("checksum mismatch"), "\($0)")
+        }
+        try Data(bytes.prefix(40)).write(to: URL(fileURLWithPath: damaged))
+        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: options(epochs: 2, state: nil)).resume(from: damaged))
+        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: options(epochs: 2, state: nil)).resume(from: TestFiles.fixture("tiny.txt"))) {
+            XCTAssertTrue("\($0)".contains("not a GSAU training-state file"), "\($0)")
+        }
+    }
+
+    /// Every truncation of a valid file fails with an error (checked lengths, no trap).
+    func testEveryTruncationIsAnError() throws {
+        let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
+        let path = try statePath()
+        var c = config(); c.embeddingSize = 4; c.innerSize = 4; c.heads = 1; c.transformerLayers = 1; c.graphLayers = 1
+        _ = try Trainer(config: c, dataset: ds, options: options(epochs: 1, state: path)).train()
+        let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertNoThrow(try TrainingState.decode(bytes, source: "s"))
+        for n in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 400)) {
+            XCTAssertThrowsError(try TrainingState.decode(Array(bytes.prefix(n)), source: "s"))
+        }
+    }
+}
