@@ -203,7 +203,8 @@ typedef struct gsau_model gsau_model;
 typedef struct gsau_config {
     uint32_t struct_size;         /* sizeof(gsau_config) */
     const char *variant;          /* "gsau-rec" (default), "gsau", "sasrec", "sasrec-u", "directau", "lightgcn",
-                                     "graphau", "gsau-rec-no-ui"; borrowed for the call only */
+                                     "graphau", "gsau-rec-no-ui", "bert4rec", "bert4rec-u",
+                                     "gsau-rec-bert4rec"; borrowed for the call only */
     double gamma;                 /* uniformity weight; < 0 = the variant's default (0.1 for GSAU) */
     int32_t embedding_size;       /* 64 */
     int32_t transformer_layers;   /* 2 */
@@ -211,8 +212,8 @@ typedef struct gsau_config {
     int32_t heads;                /* 2 */
     int32_t inner_size;           /* 256 */
     int32_t max_sequence_length;  /* 50 */
-    double hidden_dropout;        /* 0.5 */
-    double attention_dropout;     /* 0.5 */
+    double hidden_dropout;        /* < 0 = the variant's default (0.5; 0.2 for the BERT4Rec variants) */
+    double attention_dropout;     /* < 0 = the variant's default (0.5; 0.2 for the BERT4Rec variants) */
     double layer_norm_eps;        /* 1e-12 */
     int32_t batch_size;           /* 512, for each training stream */
     double learning_rate;         /* 1e-3 (Adam) */
@@ -292,9 +293,10 @@ GSAU_API gsau_status gsau_model_evaluate(const gsau_model *m, int32_t split, con
  * how many floats are needed). */
 GSAU_API gsau_status gsau_model_item_embeddings(const gsau_model *m, float *out, int64_t capacity);
 
-/* The vectors users are scored with, row-major into out [n_users, embedding_size]: the SASRec
- * output for each user's whole history (SASRec-scored models) or the user's LightGCN layer-mean
- * row (graph-scored models); score(user, item) = user vector . item vector (gsau_model_item_embeddings).
+/* The vectors users are scored with, row-major into out [n_users, embedding_size]: the sequential
+ * encoder's output for each user's whole history (sequence-scored models) or the user's LightGCN
+ * layer-mean row (graph-scored models); score(user, item) = user vector . item vector
+ * (gsau_model_item_embeddings), plus a per-item bias for the stock "bert4rec" variant only.
  * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (NULL arrays, n_users <= 0),
  * GSAU_E_UNKNOWN_ID (a user index out of range). */
 GSAU_API gsau_status gsau_model_user_vectors(const gsau_model *m, const int32_t *users, int32_t n_users, float *out);

@@ -57,7 +57,7 @@ public func gsau_config_default(_ cfg: UnsafeMutablePointer<gsau_config>?) {
         struct_size: UInt32(MemoryLayout<gsau_config>.size), variant: nil, gamma: -1,
         embedding_size: Int32(d.embeddingSize), transformer_layers: Int32(d.transformerLayers), graph_layers: 0,
         heads: Int32(d.heads), inner_size: Int32(d.innerSize), max_sequence_length: Int32(d.maxSequenceLength),
-        hidden_dropout: d.hiddenDropout, attention_dropout: d.attentionDropout, layer_norm_eps: d.layerNormEps,
+        hidden_dropout: -1, attention_dropout: -1, layer_norm_eps: d.layerNormEps,
         batch_size: Int32(d.batchSize), learning_rate: d.learningRate, beta1: d.beta1, beta2: d.beta2,
         adam_epsilon: d.adamEpsilon, weight_decay: d.weightDecay, seed: d.seed,
         epochs: Int32(o.epochs), patience: Int32(o.patience), threads: Int32(o.threads))
@@ -83,8 +83,8 @@ func configuration(_ cfg: UnsafePointer<gsau_config>?) throws -> (ModelConfig, T
     config.heads = Int(c.heads)
     config.innerSize = Int(c.inner_size)
     config.maxSequenceLength = Int(c.max_sequence_length)
-    config.hiddenDropout = c.hidden_dropout
-    config.attentionDropout = c.attention_dropout
+    if !(c.hidden_dropout < 0) { config.hiddenDropout = c.hidden_dropout }          // NaN is kept, and refused below
+    if !(c.attention_dropout < 0) { config.attentionDropout = c.attention_dropout }
     config.layerNormEps = c.layer_norm_eps
     config.batchSize = Int(c.batch_size)
     config.learningRate = c.learning_rate

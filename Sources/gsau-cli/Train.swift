@@ -20,7 +20,9 @@ struct Train: ParsableCommand {
     @Option(help: "LightGCN propagation depth (default: --layers).") var graphLayers: Int?
     @Option(help: "Attention heads.") var heads: Int = 2
     @Option(help: "Feed-forward inner size.") var innerSize: Int = 256
-    @Option(help: "Hidden and attention dropout.") var dropout: Double = 0.5
+    @Option(help: "Hidden and attention dropout (default: the variant's, 0.5; 0.2 for BERT4Rec).") var dropout: Double?
+    @Option(help: "BERT4Rec: probability of masking each training item.") var maskRatio: Double = 0.2
+    @Option(help: "BERT4Rec: probability that a training batch masks only the last items.") var ftRatio: Double = 0.5
     @Option(help: "Maximum sequence length.") var maxLength: Int = 50
     @Option(help: "Batch size of each stream.") var batchSize: Int = 512
     @Option(help: "Adam learning rate.") var lr: Double = 1e-3
@@ -43,7 +45,8 @@ struct Train: ParsableCommand {
         if let gamma { config.gamma = gamma }
         config.embeddingSize = embeddingSize; config.transformerLayers = layers; config.graphLayers = graphLayers ?? layers
         config.heads = heads; config.innerSize = innerSize
-        config.hiddenDropout = dropout; config.attentionDropout = dropout
+        if let dropout { config.hiddenDropout = dropout; config.attentionDropout = dropout }
+        config.maskRatio = maskRatio; config.finetuneRatio = ftRatio
         config.maxSequenceLength = maxLength; config.batchSize = batchSize
         config.learningRate = lr; config.weightDecay = weightDecay; config.seed = seed
         var options = TrainingOptions()

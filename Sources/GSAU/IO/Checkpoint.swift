@@ -1,4 +1,4 @@
-// GSAU checkpoint format, version 1 (docs/CHECKPOINT.md is the same specification with tables).
+// GSAU checkpoint format, version 2 (docs/CHECKPOINT.md is the same specification with tables).
 //
 // A checkpoint is one file: a fixed preamble, a binary header, zero padding to a 64-byte
 // boundary, one contiguous tensor blob and a CRC32C trailer. Everything is little-endian; no code
@@ -6,8 +6,8 @@
 //
 //   offset      size  field
 //   0           4     magic "GSAU" (47 53 41 55)
-//   4           4     u32 format_version = 1
-//   8           4     u32 flags = 0 (no flags are defined in version 1)
+//   4           4     u32 format_version = 2 (1 is still read)
+//   8           4     u32 flags = 0 (no flags are defined in versions 1 and 2)
 //   12          8     u64 header_length H (bytes of header; H <= 1 GiB)
 //   20          H     header (below)
 //   20+H        P     zero bytes, P = (64 - (20 + H) % 64) % 64
@@ -19,12 +19,14 @@
 // int = i64; uint = u64; f64 = IEEE-754 binary64. The header is three sections in this order:
 //
 //   1. config
-//      u32 field_count = 26
+//      u32 field_count = 29 (version 1: 26)
 //      field_count × { str name; u8 type (1 bool, 2 int, 3 uint, 4 f64, 5 str); value }
-//      Version 1 has exactly these fields, in this order (ModelConfig's declaration order;
+//      Version 2 has exactly these fields, in this order (ModelConfig's declaration order;
 //      enums by raw value): variant:str, use_graph:bool, use_sequential:bool,
 //      sequential_loss:str, sequential_uniformity:bool, user_item_uniformity:bool,
 //      predict_with_graph:bool, align_per_layer:bool, gamma:f64, initialization:str,
+//      sequential_encoder:str, mask_ratio:f64, finetune_ratio:f64 (these three are new in
+//      version 2; a version-1 file lacks them and loads with sasrec, 0.2, 0.5),
 //      embedding_size:int, transformer_layers:int, graph_layers:int, heads:int, inner_size:int,
 //      hidden_dropout:f64, attention_dropout:f64, layer_norm_eps:f64, max_sequence_length:int,
 //      batch_size:int, learning_rate:f64, beta1:f64, beta2:f64, adam_epsilon:f64,
@@ -46,12 +48,13 @@
 //
 // The tensors are `ParameterLayout.slots`: names are the original implementation's state_dict
 // keys, shapes follow from the config and the id-map sizes, and the blob is the model's flat
-// parameter buffer. Version 1 stores inference state only (no Adam moments).
+// parameter buffer. Checkpoints store inference state only (no Adam moments; a run resumes from
+// its training-state file, Training/TrainingState.swift).
 //
 // Validation on load, in order; each failure throws naming the source and the failing field:
 //  - size >= 24, else corruptFile "file too short";
 //  - magic, else corruptFile "magic";
-//  - format_version == 1, else versionMismatch; flags == 0, else versionMismatch (unknown features);
+//  - format_version 1 or 2, else versionMismatch; flags == 0, else versionMismatch (unknown features);
 //  - CRC32C of [0, size-4) equals the trailer, else corruptFile "checksum mismatch";
 //  - header_length <= 1 GiB and 20 + header_length + 4 <= size;
 //  - config: exact field count, names, order and types; bools 0|1; known enum raw values;
@@ -79,7 +82,15 @@
 /// Constants and the shared codec of the checkpoint format (see the comment above).
 enum Checkpoint {
     static let magic: [UInt8] = Array("GSAU".utf8)
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
+    /// Versions this reader accepts: 1 lacks the BERT4Rec fields, which then keep their defaults.
+    static let readableVersions: ClosedRange<UInt32> = 1...2
+    static let fieldsAddedInVersion2: Set<String> = ["sequential_encoder", "mask_ratio", "finetune_ratio"]
+
+    /// The config fields a file of `version` stores, in order.
+    static func configFields(version: UInt32) -> [ConfigField] {
+        version >= 2 ? configFields : configFields.filter { !fieldsAddedInVersion2.contains($0.name) }
+    }
     static let preambleSize = 20
     static let trailerSize = 4
     static let blobAlignment = 64
@@ -174,6 +185,9 @@ enum Checkpoint {
         .bool("align_per_layer", \.alignPerLayer),
         .float("gamma", \.gamma),
         .enumeration("initialization", \.initialization, known: [.xavierNormal, .normal002, .xavierUniform]),
+        .enumeration("sequential_encoder", \.sequentialEncoder, known: SequentialEncoderKind.allCases),
+        .float("mask_ratio", \.maskRatio),
+        .float("finetune_ratio", \.finetuneRatio),
         .int("embedding_size", \.embeddingSize, limit: 1 << 16),
         .int("transformer_layers", \.transformerLayers, limit: 1 << 10),
         .int("graph_layers", \.graphLayers, limit: maxGraphLayers),
@@ -208,6 +222,8 @@ enum Checkpoint {
         var sequence: [Int32]
         var tensors: [ParameterSlot]
         var parameters: [Float]
+        /// The format version to write (tests write older versions to check they still load).
+        var version = Checkpoint.formatVersion
 
         init(model: GSAUModel) {
             config = model.config
@@ -227,13 +243,14 @@ enum Checkpoint {
             w.reserve(Checkpoint.preambleSize + 1024 + tokenBytes + 8 * offsets.count + 4 * sequence.count
                       + 128 * tensors.count + Checkpoint.blobAlignment + 4 * parameters.count + Checkpoint.trailerSize)
             w.append(Checkpoint.magic)
-            w.u32(Checkpoint.formatVersion)
+            w.u32(version)
             w.u32(0)                                   // flags
             w.u64(0)                                   // header_length, patched below
 
             // 1. config
-            w.u32(UInt32(Checkpoint.configFields.count))
-            for field in Checkpoint.configFields {
+            let fields = Checkpoint.configFields(version: version)
+            w.u32(UInt32(fields.count))
+            for field in fields {
                 try w.string(field.name, field: "config field name")
                 let value = field.get(config)
                 w.u8(value.type.rawValue)
@@ -306,12 +323,12 @@ enum Checkpoint {
         }
         var preamble = ByteReader(bytes, range: 4..<preambleSize, source: source)
         let version = try preamble.u32("format_version")
-        guard version == formatVersion else {
-            throw GSAUError.versionMismatch("\(source): checkpoint format version \(version); this library reads version \(formatVersion) (load it with the library that wrote it, or retrain)")
+        guard readableVersions.contains(version) else {
+            throw GSAUError.versionMismatch("\(source): checkpoint format version \(version); this library reads versions \(readableVersions.lowerBound) to \(readableVersions.upperBound) (load it with the library that wrote it, or retrain)")
         }
         let flags = try preamble.u32("flags")
         guard flags == 0 else {
-            throw GSAUError.versionMismatch("\(source): flags \(hex(flags)) announce features unknown to format version \(formatVersion), which defines none")
+            throw GSAUError.versionMismatch("\(source): flags \(hex(flags)) announce features unknown to format version \(version), which defines none")
         }
         let headerField = try preamble.u64("header_length")
 
@@ -329,12 +346,13 @@ enum Checkpoint {
         var r = ByteReader(bytes, range: preambleSize..<headerEnd, source: source)
 
         // 1. config
+        let fields = configFields(version: version)
         let fieldCount = try r.u32("config.field_count")
-        guard fieldCount == configFields.count else {
-            throw r.error("config.field_count", "\(fieldCount), expected \(configFields.count) for format version \(formatVersion)")
+        guard fieldCount == fields.count else {
+            throw r.error("config.field_count", "\(fieldCount), expected \(fields.count) for format version \(version)")
         }
         var config = ModelConfig()
-        for (k, field) in configFields.enumerated() {
+        for (k, field) in fields.enumerated() {
             let name = try r.string("config field \(k) name", maxBytes: 64)
             guard name == field.name else {
                 throw r.error("config field \(k)", "named '\(name)', expected '\(field.name)'")
@@ -433,7 +451,7 @@ enum Checkpoint {
             let f = "tensor '\(name)'"
             let dtype = try r.u32(f + " dtype")
             guard dtype == float32Code else {
-                throw r.error(f + " dtype", "code \(dtype); format version \(formatVersion) stores F32 (code \(float32Code)) only")
+                throw r.error(f + " dtype", "code \(dtype); format version \(Checkpoint.formatVersion) stores F32 (code \(float32Code)) only")
             }
             let rank = try r.u32(f + " rank")
             guard rank == slot.shape.count else {
@@ -495,6 +513,8 @@ enum Checkpoint {
                 layer = s
             }
             guard add(c.maxSequenceLength, d), add(2, d), add(c.transformerLayers, layer) else { return nil }
+            // BERT4Rec: mask token, output head (d×d + 3 d-vectors), output bias (items).
+            if c.sequentialEncoder == .bert4rec { guard add(d + 4, d), add(items, 1) else { return nil } }
         }
         return total
     }

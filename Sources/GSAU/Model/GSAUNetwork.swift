@@ -44,10 +44,11 @@ final class GSAUNetwork<T: GSAUScalar> {
             }
         } else if let encoder = objective.sequence {
             packed.removeAll()
-            for u in users { packed.append(history(u), maxLength: config.maxSequenceLength) }
+            for u in users { encoder.appendPredictionInput(history(u), to: &packed) }
             var unused = RandomGenerator(seed: 0)
             encoder.forward(parameters: p, batch: packed, training: false, rng: &unused, output: h)
             matmul(h, p + layout.itemTable, transB: true, into: scores, m: b, n: items, k: d)
+            if let bias = layout.outputBias { addRowVector(p + bias, to: scores, rows: b, columns: items) }
         } else {
             assertionFailure("validated configurations always have a scorer")
             scores.update(repeating: .nan, count: b * items)

@@ -24,10 +24,15 @@ struct GraphBatch {
     var count: Int { users.count }
 }
 
-/// A sequential batch: prefix inputs and their next items.
+/// A sequential batch: prefix inputs and their next items (SASRec), or, after cloze masking
+/// (BERT4Rec), masked inputs with the tokens to read and the original items there as targets.
 struct SequenceBatch {
     var inputs = PackedSequences()
     var targets: [Int32] = []
+    /// BERT4Rec: global token index of each target's masked position; empty for SASRec, which
+    /// reads each sequence's last token.
+    var readTokens: [Int32] = []
+    /// Rows of the sequential loss: sequences (SASRec) or kept masked positions (BERT4Rec).
     var count: Int { targets.count }
 }
 
@@ -240,7 +245,7 @@ final class GSAUObjective<T: GSAUScalar> {
         let dH = self.dH.reserve(b * d), dTRaw = self.dTRaw.reserve(b * d)
         dH.update(repeating: 0, count: b * d); dTRaw.update(repeating: 0, count: b * d)
 
-        encoder.forward(parameters: p, batch: batch.inputs, training: training, rng: &rng, output: h)
+        encoder.forward(parameters: p, batch: batch.inputs, readTokens: batch.readTokens, training: training, rng: &rng, output: h)
         l2NormalizeForward(output: sHat, norms: sNorms, input: h, rows: b, channels: d)
         batch.targets.withUnsafeBufferPointer { targets in
             embeddingForward(output: tRaw, ids: targets.baseAddress!, table: table, count: b, dim: d)
@@ -254,10 +259,12 @@ final class GSAUObjective<T: GSAUScalar> {
             let query = normalized ? UnsafePointer(sHat) : UnsafePointer(h), dQuery = normalized ? dSHat : dH
             let logits = self.logits.reserve(b * items)
             matmul(query, table, transB: true, into: logits, m: b, n: items, k: d)          // [B, items]
+            if let bias = layout.outputBias { addRowVector(p + bias, to: logits, rows: b, columns: items) }
             let ce = batch.targets.withUnsafeBufferPointer { targets in
                 crossEntropyForwardBackward(logits: logits, targets: targets.baseAddress!, rows: b, classes: items,
                                             dLogits: logits, rowLoss: rowLoss.reserve(b))
             }
+            if let bias = layout.outputBias { sumRows(of: logits, rows: b, columns: items, into: g + bias) }   // dbias += Σ_rows dlogits
             matmul(logits, table, into: dQuery, m: b, n: d, k: items, beta: 1)             // dq += dlogits · E
             matmul(logits, transA: true, query, into: tableGradient, m: items, n: d, k: b, beta: 1)  // dE += dlogitsᵀ · q
             terms.sequentialCrossEntropy = Double(ce)
@@ -269,7 +276,7 @@ final class GSAUObjective<T: GSAUScalar> {
             main = a
         }
 
-        if config.sequentialUniformity {
+        if config.sequentialUniformity && b >= 2 {       // (BERT4Rec batches can keep fewer than 2 masked positions)
             uniform = try sequentialUniformity(batch: b, gamma: gamma, derangement: derangement, rng: &rng, terms: &terms)
         }
 

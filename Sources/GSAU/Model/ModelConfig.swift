@@ -17,6 +17,23 @@ public enum Variant: String, Sendable, CaseIterable {
     /// Stock LightGCN: BPR with one sampled negative per pair + 1e-5 · EmbLoss, Xavier-uniform
     /// initialisation, graph scoring with history masked.
     case lightgcn
+    /// Stock BERT4Rec: bidirectional encoder trained by cloze masking, cross-entropy of the raw
+    /// output at the masked positions plus a per-item output bias, N(0, 0.02) initialisation.
+    case bert4rec
+    /// BERT4Rec(u): the BERT4Rec encoder alone, alignment + uniformity (3 subsets) on the masked
+    /// positions, γ = 0.05.
+    case bert4recU = "bert4rec-u"
+    /// Ablation "replace sequential": GSAU(rec) with the BERT4Rec encoder instead of SASRec.
+    case gsauRecBERT4Rec = "gsau-rec-bert4rec"
+}
+
+/// Which transformer reads the item sequences.
+public enum SequentialEncoderKind: String, Sendable, CaseIterable {
+    /// Causal (left-to-right) SASRec; the output is read at the last item.
+    case sasrec
+    /// Bidirectional BERT4Rec with a mask token and an output head (Linear → GELU → LayerNorm),
+    /// trained by cloze masking; the output is read at a mask token appended after the history.
+    case bert4rec
 }
 
 /// How parameters are initialised.
@@ -65,6 +82,13 @@ public struct ModelConfig: Sendable, Equatable {
     /// Weight γ of every uniformity term.
     public var gamma: Double
     public var initialization = Initialization.xavierNormal
+    public var sequentialEncoder = SequentialEncoderKind.sasrec
+    /// BERT4Rec cloze masking: each item of a training input is masked with this probability
+    /// (RecBole `mask_ratio`); at most `Int(maskRatio · maxSequenceLength)` masks per input enter the loss.
+    public var maskRatio = 0.2
+    /// BERT4Rec: probability that a training batch masks only each input's last item instead
+    /// (RecBole `ft_ratio`).
+    public var finetuneRatio = 0.5
 
     // Architecture.
     public var embeddingSize = 64
@@ -110,8 +134,29 @@ public struct ModelConfig: Sendable, Equatable {
         case .directau, .graphau:
             useGraph = true; useSequential = false; sequentialLoss = .alignment
             userItemUniformity = false; predictWithGraph = true; alignPerLayer = variant == .graphau; gamma = 0.5
+        case .bert4rec:
+            useGraph = false; useSequential = true; sequentialLoss = .crossEntropy
+            userItemUniformity = false; predictWithGraph = false; alignPerLayer = false; gamma = 0
+            sequentialUniformity = false; initialization = .normal002
+        case .bert4recU:
+            useGraph = false; useSequential = true; sequentialLoss = .alignment
+            userItemUniformity = true; predictWithGraph = false; alignPerLayer = false; gamma = 0.05
+        case .gsauRecBERT4Rec:
+            useGraph = true; useSequential = true; sequentialLoss = .normalizedCrossEntropy
+            userItemUniformity = true; predictWithGraph = false; alignPerLayer = false; gamma = 0.1
+        }
+        if [.bert4rec, .bert4recU, .gsauRecBERT4Rec].contains(variant) {
+            // BERT4Rec.yaml: dropout 0.2 in both places (model-spec §6).
+            sequentialEncoder = .bert4rec; hiddenDropout = 0.2; attentionDropout = 0.2
         }
     }
+
+    /// Stock BERT4Rec adds a learned per-item bias to its scores; GSAU's BERT4Rec encoder does not.
+    public var usesOutputBias: Bool { variant == .bert4rec }
+
+    /// BERT4Rec: the most masked positions of one training input that enter the loss (RecBole
+    /// `mask_item_length`, 10 for the spec).
+    public var maxMaskedPositions: Int { Int(maskRatio * Double(maxSequenceLength)) }
 
     /// The graph side's loss: BPR for stock LightGCN, alignment and uniformity otherwise.
     public var graphObjective: GraphObjective { variant == .lightgcn ? .bpr : .alignmentUniformity }
@@ -148,5 +193,10 @@ public struct ModelConfig: Sendable, Equatable {
         try check(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1) (got \(beta1), \(beta2))")
         try check(adamEpsilon > 0, "Adam epsilon must be positive (got \(adamEpsilon))")
         try check(weightDecay >= 0 && weightDecay.isFinite, "weight decay must be >= 0 (got \(weightDecay))")
+        try check(maskRatio > 0 && maskRatio <= 1, "mask ratio must be in (0, 1] (got \(maskRatio))")
+        try check(finetuneRatio >= 0 && finetuneRatio <= 1, "fine-tune ratio must be in [0, 1] (got \(finetuneRatio))")
+        try check(sequentialEncoder == .sasrec || !useSequential || maxMaskedPositions >= 1,
+                  "BERT4Rec needs mask ratio × max sequence length >= 1 (got \(maskRatio) × \(maxSequenceLength))")
+        try check(!usesOutputBias || sequentialEncoder == .bert4rec, "the output bias belongs to stock BERT4Rec")
     }
 }

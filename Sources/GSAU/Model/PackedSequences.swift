@@ -31,6 +31,18 @@ struct PackedSequences {
         offsets.append(Int32(items.count))
     }
 
+    /// Appends `sequence` (at most `maxLength − 1` items) followed by `token` (BERT4Rec's
+    /// prediction input ends with the mask token).
+    mutating func append<C: Collection>(_ sequence: C, then token: Int32, maxLength: Int) where C.Element == Int32 {
+        var p: Int32 = 0
+        for item in sequence.suffix(maxLength - 1) { items.append(item); positions.append(p); p += 1 }
+        items.append(token); positions.append(p)
+        offsets.append(Int32(items.count))
+    }
+
+    /// Replaces the item at global token index `t` (BERT4Rec's cloze masking).
+    mutating func replaceItem(atToken t: Int, with item: Int32) { items[t] = item }
+
     /// Token index of sequence b's most recent item (where the output is read).
     func lastToken(_ b: Int) -> Int { Int(offsets[b + 1]) - 1 }
 }

@@ -30,6 +30,13 @@ public struct ParameterLayout: Sendable, Equatable {
     let positionTable: Int?      // [maxLen, d]
     let embeddingNormWeight: Int?, embeddingNormBias: Int?
     let layers: [TransformerLayerOffsets]
+    /// BERT4Rec: the mask-token row [1, d], stored right after the item table, so the token id
+    /// `itemCount` looks it up as one more table row; scoring reads the first `itemCount` rows only.
+    let maskToken: Int?
+    /// BERT4Rec output head: Linear(d → d) [d, d] + [d], then LayerNorm [d] + [d].
+    let headWeight: Int?, headBias: Int?, headNormWeight: Int?, headNormBias: Int?
+    /// Stock BERT4Rec: per-item score bias [items].
+    let outputBias: Int?
     public let userCount: Int    // including padding
     public let itemCount: Int    // including padding
 
@@ -47,6 +54,8 @@ public struct ParameterLayout: Sendable, Equatable {
         }
         userTable = config.useGraph ? add("embedding_layer.user_embedding.weight", [userCount, d]) : nil
         itemTable = add("embedding_layer.item_embedding.weight", [itemCount, d])
+        let bert = config.useSequential && config.sequentialEncoder == .bert4rec
+        maskToken = bert ? add("sequential_encoder.mask_token", [1, d]) : nil
         var layers: [TransformerLayerOffsets] = []
         if config.useSequential {
             positionTable = add("sequential_encoder.position_embedding.weight", [config.maxSequenceLength, d])
@@ -76,6 +85,15 @@ public struct ParameterLayout: Sendable, Equatable {
         } else {
             positionTable = nil; embeddingNormWeight = nil; embeddingNormBias = nil
         }
+        if bert {
+            headWeight = add("sequential_encoder.output_ffn.weight", [d, d])
+            headBias = add("sequential_encoder.output_ffn.bias", [d])
+            headNormWeight = add("sequential_encoder.output_ln.weight", [d])
+            headNormBias = add("sequential_encoder.output_ln.bias", [d])
+        } else {
+            headWeight = nil; headBias = nil; headNormWeight = nil; headNormBias = nil
+        }
+        outputBias = bert && config.usesOutputBias ? add("sequential_encoder.output_bias", [itemCount]) : nil
         self.layers = layers
         self.slots = slots
         self.count = next
@@ -86,18 +104,20 @@ public struct ParameterLayout: Sendable, Equatable {
     /// Fills `values` as the original does after `xavier_normal_initialization` (model-spec §2.2):
     /// every embedding and linear weight ~ N(0, 2 / (fan_in + fan_out)) (PAD rows included),
     /// linear biases 0, LayerNorm weights 1 and biases 0. With `.normal002` (stock SASRec) the
-    /// weights are N(0, 0.02) instead.
+    /// weights are N(0, 0.02) instead. The BERT4Rec mask-token row, which the original leaves as
+    /// uninitialised memory (model-spec §8), is drawn like one more item-table row.
     func initialize<T: GSAUScalar>(_ values: UnsafeMutablePointer<T>, rng: inout RandomGenerator,
                                    scheme: Initialization = .xavierNormal) {
         for slot in slots {
             let p = values + slot.offset
-            if slot.name.hasSuffix("LayerNorm.weight") {
+            if slot.name.hasSuffix("LayerNorm.weight") || slot.name.hasSuffix("output_ln.weight") {
                 p.update(repeating: 1, count: slot.count)
             } else if slot.shape.count == 1 {
                 p.update(repeating: 0, count: slot.count)
             } else {
                 // Embedding (n, d): fan_in = d, fan_out = n. Linear (out, in): fan_in = in, fan_out = out.
-                let fans = Double(slot.shape[0] + slot.shape[1])
+                let rows = slot.offset == maskToken ? itemCount : slot.shape[0]
+                let fans = Double(rows + slot.shape[1])
                 switch scheme {
                 case .xavierNormal:
                     let std = (2 / fans).squareRoot()

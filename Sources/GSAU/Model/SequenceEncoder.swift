@@ -1,4 +1,5 @@
-/// The SASRec encoder (model-spec §2.4) over packed sequences, forward and backward.
+/// The sequential encoder over packed sequences, forward and backward: SASRec (model-spec §2.4)
+/// or BERT4Rec (§6), which share the embedding and the post-LN transformer layers.
 ///
 ///   emb = E_item[items] + P[positions]                 [T, d]
 ///   x   = Dropout(LayerNorm(emb))
@@ -10,9 +11,14 @@
 ///     x   = LayerNorm(Dropout(f·W_2ᵀ + b_2) + x1)
 ///   h[b] = x[last token of sequence b]                 [B, d]
 ///
-/// Only h is read, so the LAST layer computes queries, the out-projection, LayerNorms and the FFN
-/// for the B last tokens only (keys and values still for every token): the same numbers as the
-/// full computation at those rows, a third less work.
+/// SASRec attends causally and only h is read, so the LAST layer computes queries, the
+/// out-projection, LayerNorms and the FFN for the B last tokens only (keys and values still for
+/// every token): the same numbers as the full computation at those rows, a third less work.
+///
+/// BERT4Rec attends in both directions (only padding is masked, and packing has none), so every
+/// layer runs on every token; the outputs are read at the requested tokens (the masked positions
+/// in training, the appended mask token in prediction) and go through the output head:
+///   h = LayerNorm(GELU(x[read]·W_hᵀ + b_h))            [R, d]
 ///
 /// Activations are kept in reusable buffers for the backward pass; nothing is allocated once the
 /// buffers have grown to the largest batch.
@@ -21,6 +27,8 @@ final class SequenceEncoder<T: GSAUScalar> {
     let eps: T
     let hiddenDropout: Double, attentionDropout: Double
     let layout: ParameterLayout
+    /// BERT4Rec: bidirectional attention, output head, mask token `layout.itemCount`.
+    let bidirectional: Bool
 
     /// Saved activations of one transformer layer.
     final class LayerActivations {
@@ -41,6 +49,11 @@ final class SequenceEncoder<T: GSAUScalar> {
     private let gX = ScratchBuffer<T>(), gResidual = ScratchBuffer<T>(), gX1 = ScratchBuffer<T>()
     private let gBranch = ScratchBuffer<T>(), gContext = ScratchBuffer<T>(), gQKV = ScratchBuffer<T>()
     private let gInnerAct = ScratchBuffer<T>(), gInnerPre = ScratchBuffer<T>()
+    // BERT4Rec output head: the read rows, its activations and gradients.
+    private var readRows: [Int32] = []
+    private let gathered = ScratchBuffer<T>(), headPre = ScratchBuffer<T>(), headAct = ScratchBuffer<T>()
+    private let headMean = ScratchBuffer<T>(), headRstd = ScratchBuffer<T>()
+    private let gHeadAct = ScratchBuffer<T>(), gHeadPre = ScratchBuffer<T>(), gGathered = ScratchBuffer<T>()
 
     /// Whether the last forward pass applied dropout (the backward pass must match it).
     private var dropoutActive = false
@@ -51,6 +64,7 @@ final class SequenceEncoder<T: GSAUScalar> {
         eps = T(config.layerNormEps)
         hiddenDropout = config.hiddenDropout; attentionDropout = config.attentionDropout
         self.layout = layout
+        bidirectional = config.sequentialEncoder == .bert4rec
         layers = (0..<config.transformerLayers).map { _ in LayerActivations() }
     }
 
@@ -58,9 +72,26 @@ final class SequenceEncoder<T: GSAUScalar> {
         l == 0 ? layerInput0.pointer : layers[l - 1].output.pointer
     }
 
-    /// Encodes `batch` into h [B, d]. `training` turns dropout on (with the given generator).
-    func forward(parameters p: UnsafePointer<T>, batch: PackedSequences, training: Bool,
+    /// The token id of BERT4Rec's mask token (one past the last item row).
+    var maskToken: Int32 { Int32(layout.itemCount) }
+
+    /// Appends the input that predicts the item after `history` (real item ids, non-empty):
+    /// SASRec reads its last `maxLength` items; BERT4Rec reads RecBole's `reconstruct_test_data`
+    /// of that window: the window without its oldest item, then the mask token (model-spec §6).
+    func appendPredictionInput<C: Collection>(_ history: C, to packed: inout PackedSequences) where C.Element == Int32 {
+        if bidirectional {
+            packed.append(history.suffix(maxLength).dropFirst(), then: maskToken, maxLength: maxLength)
+        } else {
+            packed.append(history, maxLength: maxLength)
+        }
+    }
+
+    /// Encodes `batch` into h [R, d], read at `readTokens` (global token indices; BERT4Rec only)
+    /// or, when empty, at each sequence's last token (R = B). `training` turns dropout on (with the
+    /// given generator).
+    func forward(parameters p: UnsafePointer<T>, batch: PackedSequences, readTokens: [Int32] = [], training: Bool,
                  rng: inout RandomGenerator, output h: UnsafeMutablePointer<T>) {
+        assert(readTokens.isEmpty || bidirectional, "SASRec reads the last tokens only")
         let n = batch.tokens, d = self.d, inner = self.inner
         dropoutActive = training
         let hiddenP = training ? hiddenDropout : 0, attentionP = training ? attentionDropout : 0
@@ -83,7 +114,7 @@ final class SequenceEncoder<T: GSAUScalar> {
             for (l, a) in layers.enumerated() {
                 let o = layout.layers[l]
                 let x = input(ofLayer: l)
-                let isLast = l == lastLayer
+                let isLast = l == lastLayer && !bidirectional   // SASRec's trimmed last layer
                 let rows = isLast ? batch.count : n       // rows after the attention core
                 // Self-attention block (keys and values for every token).
                 linearForward(output: a.qkv.reserve(n * 3 * d), input: x, weight: p + o.qkvWeight, bias: p + o.qkvBias,
@@ -103,7 +134,8 @@ final class SequenceEncoder<T: GSAUScalar> {
                     attentionForward(context: a.context.reserve(n * d), probs: a.probs.reserve(probsCount),
                                      dropoutMask: attentionP > 0 ? a.attentionMask.reserve(probsCount) : nil,
                                      qkv: a.qkv.pointer, offsets: offsets.baseAddress!, sequences: batch.count,
-                                     maxLength: maxLength, dim: d, heads: heads, causal: true, dropout: attentionP, rng: &rng)
+                                     maxLength: maxLength, dim: d, heads: heads, causal: !bidirectional,
+                                     dropout: attentionP, rng: &rng)
                     residualInput = UnsafePointer(x)
                 }
                 let r1 = a.residual1.reserve(rows * d)
@@ -129,11 +161,25 @@ final class SequenceEncoder<T: GSAUScalar> {
                                  rows: rows, channels: d, eps: eps)
             }
         }
-        // The last layer's output rows are the sequences' last positions.
-        h.update(from: layers[lastLayer].output.pointer, count: batch.count * d)
+        if !bidirectional {
+            // The last layer's output rows are the sequences' last positions.
+            h.update(from: layers[lastLayer].output.pointer, count: batch.count * d)
+            return
+        }
+        // BERT4Rec: gather the read tokens, then the output head.
+        readRows.removeAll(keepingCapacity: true)
+        if readTokens.isEmpty { for b in 0..<batch.count { readRows.append(Int32(batch.lastToken(b))) } } else { readRows += readTokens }
+        let r = readRows.count, x = layers[lastLayer].output.pointer
+        let rows = gathered.reserve(r * d)
+        for (k, t) in readRows.enumerated() { (rows + k * d).update(from: x + Int(t) * d, count: d) }
+        linearForward(output: headPre.reserve(r * d), input: rows, weight: p + layout.headWeight!, bias: p + layout.headBias!,
+                      rows: r, inFeatures: d, outFeatures: d)
+        geluForward(output: headAct.reserve(r * d), input: headPre.pointer, count: r * d)
+        layerNormForward(output: h, mean: headMean.reserve(r), rstd: headRstd.reserve(r), input: headAct.pointer,
+                         weight: p + layout.headNormWeight!, bias: p + layout.headNormBias!, rows: r, channels: d, eps: eps)
     }
 
-    /// Back-propagates dL/dh [B, d] through the last forward pass, ACCUMULATING into the
+    /// Back-propagates dL/dh [R, d] through the last forward pass, ACCUMULATING into the
     /// parameter gradients `g` (same layout as the parameters).
     func backward(parameters p: UnsafePointer<T>, gradients g: UnsafeMutablePointer<T>,
                   batch: PackedSequences, dOutput dh: UnsafePointer<T>) {
@@ -141,7 +187,27 @@ final class SequenceEncoder<T: GSAUScalar> {
         let lastLayer = layers.count - 1
         // dX holds d(loss)/d(layer output): [B, d] for the last layer, [T, d] below it.
         let dX = gX.reserve(nd)
-        dX.update(from: dh, count: batch.count * d)
+        if bidirectional {
+            // Output head backward, then scatter into the read tokens (dX is [T, d] throughout).
+            let r = readRows.count, rd = r * d
+            let dAct = gHeadAct.reserve(rd), dPre = gHeadPre.reserve(rd), dRows = gGathered.reserve(rd)
+            dAct.update(repeating: 0, count: rd)
+            layerNormBackward(dInput: dAct, dWeight: g + layout.headNormWeight!, dBias: g + layout.headNormBias!, dOutput: dh,
+                              input: headAct.pointer, weight: p + layout.headNormWeight!,
+                              mean: headMean.pointer, rstd: headRstd.pointer, rows: r, channels: d)
+            dPre.update(repeating: 0, count: rd)
+            geluBackward(dInput: dPre, dOutput: dAct, input: headPre.pointer, count: rd)
+            dRows.update(repeating: 0, count: rd)
+            linearBackward(dInput: dRows, dWeight: g + layout.headWeight!, dBias: g + layout.headBias!, dOutput: dPre,
+                           input: gathered.pointer, weight: p + layout.headWeight!, rows: r, inFeatures: d, outFeatures: d)
+            dX.update(repeating: 0, count: nd)
+            for (k, t) in readRows.enumerated() {
+                let dst = dX + Int(t) * d, src = dRows + k * d
+                for c in 0..<d { dst[c] += src[c] }
+            }
+        } else {
+            dX.update(from: dh, count: batch.count * d)
+        }
         let dRes = gResidual.reserve(nd), dX1 = gX1.reserve(nd), dBranch = gBranch.reserve(nd)
         let dCtx = gContext.reserve(nd), dQKV = gQKV.reserve(3 * nd)
         let dAct = gInnerAct.reserve(n * inner), dPre = gInnerPre.reserve(n * inner)
@@ -149,7 +215,7 @@ final class SequenceEncoder<T: GSAUScalar> {
             for l in stride(from: lastLayer, through: 0, by: -1) {
                 let a = layers[l], o = layout.layers[l]
                 let x = input(ofLayer: l)
-                let isLast = l == lastLayer
+                let isLast = l == lastLayer && !bidirectional
                 let rows = isLast ? batch.count : n, rd = rows * d
                 // Feed-forward block: x_out = LN2(r2), r2 = Dropout(f·W2ᵀ + b2) + x1.
                 dRes.update(repeating: 0, count: rd)
@@ -188,7 +254,7 @@ final class SequenceEncoder<T: GSAUScalar> {
                     attentionBackward(dQKV: dQKV, dContext: dCtx, qkv: a.qkv.pointer, probs: a.probs.pointer,
                                       dropoutMask: attentionP > 0 ? a.attentionMask.pointer : nil,
                                       offsets: offsets.baseAddress!, sequences: batch.count, maxLength: maxLength,
-                                      dim: d, heads: heads, causal: true, dropout: attentionP)
+                                      dim: d, heads: heads, causal: !bidirectional, dropout: attentionP)
                     dX.update(from: dRes, count: nd)                                // residual path
                 }
                 linearBackward(dInput: dX, dWeight: g + o.qkvWeight, dBias: g + o.qkvBias, dOutput: dQKV,

@@ -29,11 +29,12 @@ extension QueryEngine {
             } else {
                 pool.withWorkspace { ws in
                     ws.packed.removeAll()
-                    for u in users { ws.packed.append(dataset.items(ofUser: u), maxLength: config.maxSequenceLength) }
+                    for u in users { ws.encoder!.appendPredictionInput(dataset.items(ofUser: u), to: &ws.packed) }
                     var unused = RandomGenerator(seed: 0)   // eval mode draws nothing
                     parameters.withUnsafeBufferPointer { p in
                         ws.encoder!.forward(parameters: p.baseAddress!, batch: ws.packed, training: false, rng: &unused, output: h)
                         matmul(h, p.baseAddress! + layout.itemTable, transB: true, into: rows, m: b, n: items, k: d)
+                        if let bias = layout.outputBias { addRowVector(p.baseAddress! + bias, to: rows, rows: b, columns: items) }
                     }
                 }
             }

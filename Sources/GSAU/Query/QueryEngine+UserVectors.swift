@@ -1,7 +1,8 @@
 extension QueryEngine {
-    /// The vector a user is scored with, into `out` [d]: the SASRec output for the user's whole
-    /// history (sequential predictors) or the user's LightGCN layer-mean row (graph predictors).
-    /// score(u, i) = userVector(u) · itemVector(i).
+    /// The vector a user is scored with, into `out` [d]: the sequential encoder's output for the
+    /// user's whole history (sequential predictors) or the user's LightGCN layer-mean row (graph
+    /// predictors). score(u, i) = userVector(u) · itemVector(i) (+ the per-item output bias of
+    /// stock BERT4Rec).
     package func userVector(userIndex u: Int32, into out: UnsafeMutablePointer<Float>) throws {
         guard u >= 1 && Int(u) < dataset.users.count else {
             throw GSAUError.unknownID("user index \(u) (the model has users 1..<\(dataset.users.count))")
@@ -13,7 +14,7 @@ extension QueryEngine {
         }
         pool.withWorkspace { ws in
             ws.packed.removeAll()
-            ws.packed.append(dataset.items(ofUser: u), maxLength: config.maxSequenceLength)
+            ws.encoder!.appendPredictionInput(dataset.items(ofUser: u), to: &ws.packed)
             var unused = RandomGenerator(seed: 0)   // eval mode draws nothing
             parameters.withUnsafeBufferPointer { p in
                 ws.encoder!.forward(parameters: p.baseAddress!, batch: ws.packed, training: false, rng: &unused, output: ws.h)

@@ -222,13 +222,16 @@ public final class QueryEngine: @unchecked Sendable {
     func scoreSequence(_ sequence: ArraySlice<Int32>, in workspace: InferenceWorkspace) {
         let d = config.embeddingSize
         workspace.packed.removeAll()
-        workspace.packed.append(sequence, maxLength: config.maxSequenceLength)
+        workspace.encoder!.appendPredictionInput(sequence, to: &workspace.packed)
         var unused = RandomGenerator(seed: 0)   // eval mode draws nothing
         parameters.withUnsafeBufferPointer { p in
             workspace.encoder!.forward(parameters: p.baseAddress!, batch: workspace.packed, training: false,
                                        rng: &unused, output: workspace.h)
             matvec(p.baseAddress! + layout.itemTable, rows: layout.itemCount, columns: d, workspace.h,
                    into: workspace.scores.baseAddress!)
+            if let bias = layout.outputBias {
+                addRowVector(p.baseAddress! + bias, to: workspace.scores.baseAddress!, rows: 1, columns: layout.itemCount)
+            }
         }
     }
 

@@ -25,7 +25,9 @@ public final class Trainer {
     private var gradients: [Float]
     private var adam: AdamState<Float>
     private var initRNG: RandomGenerator, graphRNG: RandomGenerator, sequenceRNG: RandomGenerator
-    private var dropoutRNG: RandomGenerator, derangementRNG: RandomGenerator, negativeRNG: RandomGenerator
+    private var dropoutRNG: RandomGenerator, derangementRNG: RandomGenerator
+    /// BPR negatives (LightGCN) or cloze masks (BERT4Rec): no variant needs both.
+    private var samplingRNG: RandomGenerator
     /// The u–i pairing of the current step (reused).
     private var derangement: [Int32] = []
     /// Epoch counter, history, best epoch and early-stopping state.
@@ -48,7 +50,7 @@ public final class Trainer {
         }
         var root = RandomGenerator(seed: config.seed)
         initRNG = root.split(); graphRNG = root.split(); sequenceRNG = root.split()
-        dropoutRNG = root.split(); derangementRNG = root.split(); negativeRNG = root.split()
+        dropoutRNG = root.split(); derangementRNG = root.split(); samplingRNG = root.split()
         parameters = [Float](repeating: 0, count: layout.count)
         gradients = [Float](repeating: 0, count: layout.count)
         adam = AdamState(count: layout.count, hyperparameters: AdamHyperparameters(
@@ -90,7 +92,7 @@ public final class Trainer {
         adam.secondMoment = state.secondMoment
         adam.step = state.adamStep
         let s = state.streams.map(RandomGenerator.init(state:))
-        (initRNG, graphRNG, sequenceRNG, dropoutRNG, derangementRNG, negativeRNG) = (s[0], s[1], s[2], s[3], s[4], s[5])
+        (initRNG, graphRNG, sequenceRNG, dropoutRNG, derangementRNG, samplingRNG) = (s[0], s[1], s[2], s[3], s[4], s[5])
         run = state.progress
     }
 
@@ -101,7 +103,7 @@ public final class Trainer {
         return TrainingState(configText: TrainingState.configText(config), datasetFingerprint: TrainingState.fingerprint(dataset),
                              patience: options.patience, metric: options.validationMetric, decimals: options.metricDecimals,
                              ks: validationKs, progress: progress, adamStep: adam.step,
-                             streams: [initRNG, graphRNG, sequenceRNG, dropoutRNG, derangementRNG, negativeRNG].map(\.state),
+                             streams: [initRNG, graphRNG, sequenceRNG, dropoutRNG, derangementRNG, samplingRNG].map(\.state),
                              parameters: parameters, firstMoment: adam.firstMoment, secondMoment: adam.secondMoment)
     }
 
@@ -174,11 +176,15 @@ public final class Trainer {
         for step in 0..<steps {
             if let index = schedule.graphBatch(step) {
                 streams.graphBatch(streams.batchRange(index, rows: graphRows), order: graphOrder, into: &graphBatch)
-                if config.graphObjective == .bpr { streams.sampleNegatives(for: &graphBatch, rng: &negativeRNG) }
+                if config.graphObjective == .bpr { streams.sampleNegatives(for: &graphBatch, rng: &samplingRNG) }
             }
             if let (index, newPass) = schedule.sequentialBatch(step) {
                 if newPass { sequenceRNG.shuffle(&sequenceOrder) }
                 streams.sequenceBatch(streams.batchRange(index, rows: sequentialRows), order: sequenceOrder, into: &sequenceBatch)
+                if config.sequentialEncoder == .bert4rec {
+                    applyClozeMask(to: &sequenceBatch, maskToken: Int32(layout.itemCount), ratio: config.maskRatio,
+                                   finetuneRatio: config.finetuneRatio, maxMasked: config.maxMaskedPositions, rng: &samplingRNG)
+                }
             }
             let terms = try optimizerStep(graphBatch: config.useGraph ? graphBatch : nil,
                                  sequenceBatch: config.useSequential ? sequenceBatch : nil)

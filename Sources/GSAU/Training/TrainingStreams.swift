@@ -72,6 +72,7 @@ struct TrainingStreams {
     func sequenceBatch(_ range: Range<Int>, order: [Int32], into batch: inout SequenceBatch) {
         batch.inputs.removeAll()
         batch.targets.removeAll(keepingCapacity: true)
+        batch.readTokens.removeAll(keepingCapacity: true)
         for r in range {
             let row = Int(order[r])
             let start = dataset.offsets[Int(exampleUsers[row])], k = Int(examplePositions[row])

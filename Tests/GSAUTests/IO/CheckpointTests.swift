@@ -367,6 +367,25 @@ final class CheckpointTests: XCTestCase {
         XCTAssertGreaterThan(rejected, 4 * accepted, "most header mutations must be caught (accepted \(accepted))")
     }
 
+    func testVersion1FilesStillLoad() throws {
+        // A version-1 file (no BERT4Rec fields) of a SASRec-based model loads with the defaults.
+        let m = try model(.gsauRec)
+        var contents = Checkpoint.Contents(model: m)
+        contents.version = 1
+        let bytes = try contents.encoded()
+        XCTAssertEqual(bytes[4], 1)
+        XCTAssertLessThan(bytes.count, try m.serialized().count)
+        let loaded = try GSAUModel.deserialize(bytes, source: "v1.gsau")
+        XCTAssertEqual(loaded.config, m.config)
+        XCTAssertEqual(loaded.parameters, m.parameters)
+        XCTAssertEqual(loaded.config.sequentialEncoder, .sasrec)
+        // A version-2 field list under a version-1 number is refused.
+        var mislabelled = try m.serialized()
+        mislabelled[4] = 1
+        recomputeChecksum(&mislabelled)
+        assertCorrupt(mislabelled, "config.field_count", "29, expected 26 for format version 1")
+    }
+
     func testWrongMagicIsRejected() throws {
         var bytes = try model(.directau).serialized()
         bytes[3] = UInt8(ascii: "X")
@@ -377,10 +396,10 @@ final class CheckpointTests: XCTestCase {
     func testFutureVersionAndUnknownFlagsAreVersionMismatches() throws {
         let bytes = try model(.directau).serialized()
         var future = bytes
-        future[4] = 2
+        future[4] = 3
         XCTAssertThrowsError(try GSAUModel.deserialize(future, source: "future.gsau")) { error in
             guard case GSAUError.versionMismatch(let message) = error else { return XCTFail("\(error)") }
-            XCTAssertTrue(message.contains("future.gsau") && message.contains("version 2"), message)
+            XCTAssertTrue(message.contains("future.gsau") && message.contains("version 3") && message.contains("1 to 2"), message)
         }
         var flagged = bytes
         flagged[8] = 1
@@ -501,7 +520,7 @@ final class CheckpointTests: XCTestCase {
         let at = (0..<bytes.count - name.count).first { bytes[$0..<($0 + name.count)].elementsEqual(name) }!
         bytes[at] = UInt8(ascii: "G")
         recomputeChecksum(&bytes)
-        assertCorrupt(bytes, "config field 12", "Graph_layers", "expected 'graph_layers'")
+        assertCorrupt(bytes, "config field 15", "Graph_layers", "expected 'graph_layers'")
         // An unknown enum raw value, same length as the real one.
         bytes = try crafted(.directau) { _ in }
         let variant = Array("directau".utf8)

@@ -31,7 +31,15 @@ final class ObjectiveGradientTests: XCTestCase {
             seq.inputs.append(items[0..<k], maxLength: config.maxSequenceLength)
             seq.targets.append(items[k])
         }
-        let perm: [Int32] = [2, 0, 4, 1, 3]
+        var perm: [Int32] = [2, 0, 4, 1, 3]
+        if config.sequentialEncoder == .bert4rec {
+            // Fixed cloze masks: several masked positions per input, the mask token in the inputs.
+            var maskRNG = RandomGenerator(seed: 3)
+            applyClozeMask(to: &seq, maskToken: Int32(layout.itemCount), ratio: 0.5, finetuneRatio: 0,
+                           maxMasked: 2, rng: &maskRNG)
+            XCTAssertGreaterThanOrEqual(seq.count, 4, file: file, line: line)
+            perm = (1...seq.count).map { Int32($0 % seq.count) }     // a cyclic shift: a derangement
+        }
 
         func loss(_ params: [Double], gradients: UnsafeMutablePointer<Double>) throws -> Double {
             var rng = RandomGenerator(seed: 99)          // the same dropout masks on every call
@@ -62,4 +70,7 @@ final class ObjectiveGradientTests: XCTestCase {
     func testWithoutUserItemUniformity() throws { try check(.gsauRecNoUI, dropout: 0) }
     func testPlainSASRecCrossEntropy() throws { try check(.sasrec, dropout: 0.1) }
     func testLightGCNBPRWithEmbLoss() throws { try check(.lightgcn, dropout: 0) }
+    func testBERT4RecCrossEntropyWithOutputBias() throws { try check(.bert4rec, dropout: 0.2) }
+    func testBERT4RecAlignmentUniformity() throws { try check(.bert4recU, dropout: 0.2) }
+    func testGSAURecWithBERT4RecEncoder() throws { try check(.gsauRecBERT4Rec, dropout: 0) }
 }

@@ -25,7 +25,7 @@ final class ResumeTests: XCTestCase {
 
     func testStoppedAndResumedRunEqualsUninterruptedRun() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        for variant in [Variant.gsauRec, .lightgcn] {        // dropout + derangement streams; BPR negatives
+        for variant in [Variant.gsauRec, .lightgcn, .bert4rec] {   // dropout + derangement; BPR negatives; cloze masks
             let straight = try Trainer(config: config(variant), dataset: ds, options: options(epochs: 4, state: nil)).train()
 
             let path = try statePath()

@@ -51,7 +51,12 @@ _f64p = ctypes.POINTER(ctypes.c_double)
 _DEFAULT_GAMMA: Dict[str, float] = {
     "gsau-rec": 0.1, "gsau": 0.1, "gsau-rec-no-ui": 0.1, "sasrec-u": 0.05, "sasrec": 0.0,
     "directau": 0.5, "graphau": 0.5, "lightgcn": 0.0,
+    "bert4rec": 0.0, "bert4rec-u": 0.05, "gsau-rec-bert4rec": 0.1,
 }
+
+#: Variants whose dropout default is BERT4Rec's 0.2 instead of 0.5 (mirrors ModelConfig.swift;
+#: only used to report the effective config).
+_BERT4REC_VARIANTS = ("bert4rec", "bert4rec-u", "gsau-rec-bert4rec")
 
 #: evaluate(split=...) names and their GSAU_SPLIT_* codes.
 _SPLITS: Dict[str, int] = {
@@ -323,7 +328,8 @@ class GSAU:
     ----------
     variant : str
         ``"gsau-rec"`` (default), ``"gsau"``, ``"sasrec"``, ``"sasrec-u"``, ``"directau"``,
-        ``"graphau"``, ``"gsau-rec-no-ui"``, ``"lightgcn"``. ``directau``, ``graphau`` and ``lightgcn`` score with the graph
+        ``"graphau"``, ``"gsau-rec-no-ui"``, ``"lightgcn"``, ``"bert4rec"``, ``"bert4rec-u"``,
+        ``"gsau-rec-bert4rec"`` (the BERT4Rec encoder). ``directau``, ``graphau`` and ``lightgcn`` score with the graph
         encoder (they know only their users: no :meth:`recommend_sequence`).
     gamma : float or None
         Uniformity weight; None = the variant's default (0.1 for GSAU, 0.5 for DirectAU).
@@ -335,8 +341,9 @@ class GSAU:
         LightGCN depth; None = ``transformer_layers``.
     heads, inner_size, max_sequence_length : int
         Attention heads (2), feed-forward width (256), longest encoded history (50).
-    dropout : float
-        Hidden and attention dropout (0.5).
+    dropout : float, optional
+        Hidden and attention dropout; None = the variant's default (0.5; 0.2 for the BERT4Rec
+        variants).
     layer_norm_eps : float
         LayerNorm epsilon (1e-12).
     batch_size : int
@@ -362,7 +369,7 @@ class GSAU:
     def __init__(self, variant: str = "gsau-rec", *, gamma: Optional[float] = None,
                  embedding_size: int = 64, transformer_layers: int = 2,
                  graph_layers: Optional[int] = None, heads: int = 2, inner_size: int = 256,
-                 max_sequence_length: int = 50, dropout: float = 0.5,
+                 max_sequence_length: int = 50, dropout: Optional[float] = None,
                  layer_norm_eps: float = 1e-12, batch_size: int = 512,
                  learning_rate: float = 1e-3, weight_decay: float = 0.0, epochs: int = 300,
                  patience: int = 10, random_state: Optional[int] = 2020,
@@ -385,7 +392,7 @@ class GSAU:
             "heads": _int("heads", heads),
             "inner_size": _int("inner_size", inner_size),
             "max_sequence_length": _int("max_sequence_length", max_sequence_length),
-            "dropout": _float("dropout", dropout),
+            "dropout": None if dropout is None else _float("dropout", dropout),
             "layer_norm_eps": _float("layer_norm_eps", layer_norm_eps),
             "batch_size": _int("batch_size", batch_size),
             "learning_rate": _float("learning_rate", learning_rate),
@@ -409,6 +416,8 @@ class GSAU:
         if p["variant"] is not None:
             if p["gamma"] is None:
                 p["gamma"] = _DEFAULT_GAMMA.get(p["variant"])
+            if p["dropout"] is None:
+                p["dropout"] = 0.2 if p["variant"] in _BERT4REC_VARIANTS else 0.5
             if p["graph_layers"] is None or p["graph_layers"] == 0:
                 p["graph_layers"] = p["transformer_layers"]
         return p
@@ -426,8 +435,8 @@ class GSAU:
         cfg.heads = p["heads"]
         cfg.inner_size = p["inner_size"]
         cfg.max_sequence_length = p["max_sequence_length"]
-        cfg.hidden_dropout = p["dropout"]
-        cfg.attention_dropout = p["dropout"]
+        cfg.hidden_dropout = -1.0 if p["dropout"] is None else p["dropout"]
+        cfg.attention_dropout = cfg.hidden_dropout
         cfg.layer_norm_eps = p["layer_norm_eps"]
         cfg.batch_size = p["batch_size"]
         cfg.learning_rate = p["learning_rate"]
