@@ -12,6 +12,8 @@ extension ModelConfig {
             ("sequential_loss", .string(sequentialLoss.rawValue)), ("sequential_uniformity", .bool(sequentialUniformity)),
             ("user_item_uniformity", .bool(userItemUniformity)), ("initialization", .string(initialization.rawValue)),
             ("predict_with_graph", .bool(predictWithGraph)), ("align_per_layer", .bool(alignPerLayer)), ("gamma", .number(gamma)),
+            ("sequential_encoder", .string(sequentialEncoder.rawValue)), ("mask_ratio", .number(maskRatio)),
+            ("finetune_ratio", .number(finetuneRatio)),
             ("embedding_size", .int(embeddingSize)), ("transformer_layers", .int(transformerLayers)),
             ("graph_layers", .int(graphLayers)), ("heads", .int(heads)), ("inner_size", .int(innerSize)),
             ("hidden_dropout", .number(hiddenDropout)), ("attention_dropout", .number(attentionDropout)),
