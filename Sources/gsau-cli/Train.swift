@@ -59,12 +59,12 @@ struct Train: ParsableCommand {
 
         let (dataset, loadSeconds) = try data.load()
         let trainer = try Trainer(config: config, dataset: dataset, options: options)
-        if resume, let state {
-            try trainer.resume(from: state)
-            print("gsau train: resuming \(state) at epoch \(trainer.nextEpoch)")
-        }
         print("gsau train: \(v.rawValue) on \(dataset.path): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactionCount) interactions (loaded in \(formatted(loadSeconds, 2)) s)")
         print("  \(trainer.stepsPerEpoch) steps per epoch, gamma \(config.gamma), \(BLASInfo.summary)")
+        if resume, let state {
+            try trainer.resume(from: state)
+            print("  resuming \(state) at epoch \(trainer.nextEpoch) (\(trainer.history.count) epochs done)")
+        }
         let (model, result) = try trainer.train { event in
             if case .epochEnd = event, let json {
                 // Nothing lost if the run is interrupted: the history so far is on disk.

@@ -10,6 +10,7 @@
 //   magic "GSAT" · u32 version = 1 · body · u32 CRC32C of every byte before it
 //   body (primitives as in checkpoints: str = u32 length + UTF-8, int = i64, f64, u8 bool):
 //     u32 n, n × { str name; str value }    the model config as text, compared field by field
+//                                           (a field missing from an older file had its default)
 //     i64 users, items, interactions; u32 CRC32C of the dataset's offsets and item sequence
 //     i64 patience; str metric; i64 decimals; u32 n, n × i64 Ks     must match on resume
 //     i64 next_epoch; u8 early_stopped; f64 elapsed_seconds
@@ -205,10 +206,18 @@ struct TrainingState {
         func refuse(_ what: String) -> GSAUError {
             GSAUError.invalidArgument("cannot resume from \(source): \(what)")
         }
+        // Fields are compared by name. A field the file lacks was added to the library after the
+        // file was written, so that run had the field's default (new fields default to the old
+        // behaviour); a field the library does not know is refused.
+        let saved = Dictionary(configText.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         let expected = Self.configText(config)
-        guard configText.map(\.name) == expected.map(\.name) else { throw refuse("its config has other fields") }
-        for (saved, now) in zip(configText, expected) where saved.value != now.value {
-            throw refuse("it was trained with \(saved.name) = \(saved.value), this run has \(now.value)")
+        let defaults = Dictionary(uniqueKeysWithValues: Self.configText(ModelConfig(variant: config.variant)).map { ($0.name, $0.value) })
+        if let unknown = saved.keys.first(where: { name in !expected.contains { $0.name == name } }) {
+            throw refuse("its config has a field '\(unknown)' this library does not know")
+        }
+        for now in expected {
+            let was = saved[now.name] ?? defaults[now.name]!
+            if was != now.value { throw refuse("it was trained with \(now.name) = \(was), this run has \(now.value)") }
         }
         guard datasetFingerprint == Self.fingerprint(dataset) else {
             throw refuse("it was trained on other data (\(datasetFingerprint[0]) users, \(datasetFingerprint[1]) items, \(datasetFingerprint[2]) interactions; this dataset has \(dataset.userCount), \(dataset.itemCount), \(dataset.interactionCount), or the same counts with other interactions)")

@@ -92,6 +92,31 @@ final class ResumeTests: XCTestCase {
         }
     }
 
+    /// A state written before a config field existed resumes (the run had the field's default);
+    /// a field this library does not know is refused.
+    func testConfigFieldsAreComparedByNameWithDefaultsForNewerFields() throws {
+        let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
+        let path = try statePath()
+        _ = try Trainer(config: config(), dataset: ds, options: options(epochs: 1, state: path)).train()
+        var state = try TrainingState.decode(try Array(Data(contentsOf: URL(fileURLWithPath: path))), source: path)
+        state.configText.removeAll { Checkpoint.fieldsAddedInVersion2.contains($0.name) }
+        let older = try statePath()
+        try Data(try state.encoded()).write(to: URL(fileURLWithPath: older))
+        let resumed = try Trainer(config: config(), dataset: ds, options: options(epochs: 2, state: nil))
+        try resumed.resume(from: older)
+        XCTAssertEqual(resumed.nextEpoch, 1)
+
+        var bert = config(); bert.maskRatio = 0.3          // differs from the default the old file implies
+        XCTAssertThrowsError(try Trainer(config: bert, dataset: ds, options: options(epochs: 2, state: nil)).resume(from: older)) {
+            XCTAssertTrue("\($0)".contains("mask_ratio = 0.2, this run has 0.3"), "\($0)")
+        }
+        state.configText.append((name: "future_knob", value: "1"))
+        try Data(try state.encoded()).write(to: URL(fileURLWithPath: older))
+        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: options(epochs: 2, state: nil)).resume(from: older)) {
+            XCTAssertTrue("\($0)".contains("'future_knob'"), "\($0)")
+        }
+    }
+
     /// Every truncation of a valid file fails with an error (checked lengths, no trap).
     func testEveryTruncationIsAnError() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
