@@ -399,17 +399,34 @@ func kernelBenchmarks(runs: Int, outDir: String, dataDir: String, allowUnspecial
         bench.measure("spmm_fwd_1thread", "same, threads: 1", flops: spmmFlops, bytes: spmmBytes, model: spmmModel) {
             sparseMatMulForward(adjacency, x: layers.p, y: meanTable.p, width: d, threads: 1)
         }
-        // forward: K SpMMs + copies + K adds + 1 divide per entry; backward: K SpMMs + (1 + 2K) ops + 1 add per entry
-        bench.measure("lightgcn_fwd_K2", "2 SpMM + layer mean", flops: Double(K) * spmmFlops + Double(K + 1) * nd,
+        // A training step's rows: 512 random training edges (their users and items, deduplicated).
+        var rows: [Int32] = [], listed = [Bool](repeating: false, count: N)
+        for _ in 0..<512 {
+            let e = rng.nextInt(below: edgeUsers.count)
+            for node in [Int(edgeUsers[e]), users + Int(edgeItems[e])] where !listed[node] { listed[node] = true; rows.append(Int32(node)) }
+        }
+        let ego = Floats(N * d, std: 0.1, rng: &rng), egoGradient = Floats(N * d)
+        let rowGradient = Floats(N * d)                  // d(mean): non-zero at the batch rows only
+        for r in rows { for c in 0..<d { rowGradient.p[Int(r) * d + c] = meanGradient.p[Int(r) * d + c] } }
+        // dense forward (scoring): K SpMMs + copies + K adds + 1 divide per entry
+        bench.measure("lightgcn_fwd_K2", "2 SpMM + layer mean, all rows (scoring)", flops: Double(K) * spmmFlops + Double(K + 1) * nd,
                       bytes: Double(K) * spmmBytes + Double(4 * (K + 3)) * nd, model: "SpMMs + mean pass") {
             lightGCNForward(adjacency: adjacency, userTable: userTable.p, itemTable: itemTable.p, userCount: users,
                             itemCount: items, width: d, layerCount: K, layers: layers.p, mean: meanTable.p)
         }
-        bench.measure("lightgcn_bwd_K2", "2 SpMM + table grads", flops: Double(K) * spmmFlops + Double(2 + 2 * K) * nd,
-                      bytes: Double(K) * spmmBytes + Double(4 * (3 * K + 4)) * nd, model: "SpMMs + elementwise passes") {
-            lightGCNBackward(adjacency: adjacency, meanGradient: meanGradient.p, layerGradients: nil, userCount: users,
-                             itemCount: items, width: d, layerCount: K, scratch: scratch.p,
-                             userTableGradient: userGradient.p, itemTableGradient: itemTableGradient.p)
+        // training forward: 1 full SpMM + the batch rows of the last layer and the mean
+        rows.withUnsafeBufferPointer { rowList in
+            bench.measure("lightgcn_fwd_K2_rows", "1 SpMM + \(rowList.count) batch rows", flops: spmmFlops, bytes: spmmBytes,
+                          model: "one full SpMM (row work not counted)") {
+                lightGCNForward(adjacency: adjacency, ego: ego.p, nodeCount: N, width: d, layerCount: K, rows: rowList,
+                                layers: layers.p, mean: meanTable.p)
+            }
+            // training backward: scatter from the batch rows + 1 full SpMM into the table gradients
+            bench.measure("lightgcn_bwd_K2_rows", "scatter + 1 SpMM, \(rowList.count) batch rows", flops: spmmFlops,
+                          bytes: spmmBytes + 4 * nd, model: "one full SpMM + clearing a table (scatter not counted)") {
+                lightGCNBackward(adjacency: adjacency, meanGradient: rowGradient.p, layerGradients: nil, rows: rowList,
+                                 nodeCount: N, width: d, layerCount: K, scratch: scratch.p, egoGradient: egoGradient.p)
+            }
         }
     }
 

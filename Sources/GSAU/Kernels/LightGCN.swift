@@ -88,58 +88,98 @@ public func lightGCNForward<T: GSAUScalar>(
     }
 }
 
-/// Backward propagation: accumulates into the two table gradients.
+/// Forward propagation for a training step, whose losses read only the given rows: layers
+/// `1 ..< K` in full (layer K at a row needs layer K − 1 at all its neighbours), but layer 0,
+/// layer K and the mean at `rows` only (node ids; other rows of those buffers are left as they
+/// were). The listed rows are bitwise equal to `lightGCNForward`'s. One full propagation less
+/// than the dense forward, and no copy of the tables.
 ///
-/// - `meanGradient`: d(loss)/d(mean), `[N, d]` (rows that no loss touched are zero).
-/// - `layerGradients`: optional d(loss)/d(X_k) for each layer, `[(K + 1), N, d]` (the per-layer
-///   losses of GraphAU); `nil` when only the mean is used.
-/// - `scratch`: `[2, N, d]` workspace (overwritten).
-/// - `userTableGradient` `[userCount, d]`, `itemTableGradient` `[itemCount, d]`: accumulated (+=).
-///
-/// With `G_k` = d(loss)/d(X_k) in total (direct terms plus everything flowing back through later layers):
-///
-///     G_K = mean' / (K + 1) + layer'_K
-///     G_k = mean' / (K + 1) + layer'_k + Âᵀ · G_{k+1}      (Âᵀ = Â, see `sparseMatMulBackward`)
-///
-/// and `G_0` is split into the user and item table gradients. No allocation.
-public func lightGCNBackward<T: GSAUScalar>(
-    adjacency: CSRMatrix<T>,
-    meanGradient: UnsafePointer<T>, layerGradients: UnsafePointer<T>?,
-    userCount: Int, itemCount: Int, width d: Int, layerCount: Int,
-    scratch: UnsafeMutablePointer<T>,
-    userTableGradient: UnsafeMutablePointer<T>, itemTableGradient: UnsafeMutablePointer<T>,
-    threads: Int = 0
+/// - `ego`: `[E_user; E_item]`, `[N, d]` (the two tables back to back).
+/// - `layers` (out): `[(K + 1), N, d]`; `mean` (out): `[N, d]`.
+public func lightGCNForward<T: GSAUScalar>(
+    adjacency: CSRMatrix<T>, ego: UnsafePointer<T>, nodeCount n: Int, width d: Int, layerCount: Int,
+    rows: UnsafeBufferPointer<Int32>, layers: UnsafeMutablePointer<T>, mean: UnsafeMutablePointer<T>
 ) {
-    let layerSize = (userCount + itemCount) * d
-    let count = T(layerCount + 1)
-    var current = scratch                   // G_{k+1}
-    var next = scratch + layerSize          // G_k
-
-    /// out[i] (+)= meanGradient[i] / (K+1) + layerGradients[k][i], elementwise in parallel chunks.
-    func addDirect(_ out: UnsafeMutablePointer<T>, layer k: Int, accumulate: Bool) {
-        let job = UnsafeSendable((out, meanGradient, layerGradients.map { $0 + k * layerSize }))
-        parallelChunks(layerSize) { range in
-            let (out, meanGradient, direct) = job.pointer
-            for i in range {
-                var v = meanGradient[i] / count
-                if let direct { v += direct[i] }
-                out[i] = accumulate ? out[i] + v : v
+    let layerSize = n * d
+    for r in rows { (layers + Int(r) * d).update(from: ego + Int(r) * d, count: d) }
+    if layerCount > 0 {
+        for k in 1...layerCount {
+            let previous = k == 1 ? ego : UnsafePointer(layers + (k - 1) * layerSize)
+            if k < layerCount {
+                sparseMatMulForward(adjacency, x: previous, y: layers + k * layerSize, width: d)
+            } else {
+                sparseMatMul(adjacency, previous, rows: rows, into: layers + k * layerSize, width: d)
             }
         }
     }
-
-    // current = G_K
-    addDirect(current, layer: layerCount, accumulate: false)
-    var k = layerCount - 1
-    while k >= 0 {
-        sparseMatMulForward(adjacency, x: current, y: next, width: d, threads: threads)   // Âᵀ G_{k+1}
-        addDirect(next, layer: k, accumulate: true)
-        swap(&current, &next)
-        k -= 1
+    let count = T(layerCount + 1)
+    for r32 in rows {
+        let r = Int(r32) * d
+        for c in 0..<d {
+            var sum = layers[r + c]
+            if layerCount > 0 { for k in 1...layerCount { sum += layers[k * layerSize + r + c] } }
+            mean[r + c] = sum / count
+        }
     }
-    // current = G_0 = [dE_user; dE_item]
-    let userPart = userCount * d
-    for i in 0..<userPart { userTableGradient[i] += current[i] }
-    let items = current + userPart
-    for i in 0..<(itemCount * d) { itemTableGradient[i] += items[i] }
+}
+
+/// Backward propagation: accumulates d(loss)/d[E_user; E_item] into `egoGradient` `[N, d]`.
+///
+/// - `meanGradient`: d(loss)/d(mean), `[N, d]`; `layerGradients`: optional d(loss)/d(X_k),
+///   `[(K + 1), N, d]` (GraphAU's per-layer losses). Both must be zero outside `rows`.
+/// - `rows`: the node ids where they may be non-zero, each listed once (a training batch's users,
+///   items and negatives).
+/// - `scratch`: `[2, N, d]` workspace (overwritten).
+///
+/// With the direct terms `D_k = mean' / (K + 1) + layer'_k` and `G_k` = d(loss)/d(X_k) in total:
+///
+///     G_K = D_K,   G_k = D_k + Âᵀ · G_{k+1},   egoGradient += G_0        (Âᵀ = Â)
+///
+/// `D_k` lives on the few batch rows, so `Â · G_K` is a scatter from those rows (their non-zeros
+/// only), the remaining products are full SpMMs, the last one accumulating straight into
+/// `egoGradient`, and the direct terms are added at the batch rows only. No allocation.
+public func lightGCNBackward<T: GSAUScalar>(
+    adjacency: CSRMatrix<T>,
+    meanGradient: UnsafePointer<T>, layerGradients: UnsafePointer<T>?, rows: UnsafeBufferPointer<Int32>,
+    nodeCount n: Int, width d: Int, layerCount: Int,
+    scratch: UnsafeMutablePointer<T>, egoGradient: UnsafeMutablePointer<T>
+) {
+    let layerSize = n * d
+    let count = T(layerCount + 1)
+    /// out[r] += D_k[r] for the listed rows.
+    func addDirect(_ out: UnsafeMutablePointer<T>, layer k: Int) {
+        for r32 in rows {
+            let r = Int(r32) * d
+            for c in 0..<d {
+                var v = meanGradient[r + c] / count
+                if let layerGradients { v += layerGradients[k * layerSize + r + c] }
+                out[r + c] += v
+            }
+        }
+    }
+    if layerCount == 0 { addDirect(egoGradient, layer: 0); return }
+    // D_K at its rows (elsewhere zero), then Â · G_K by scattering those rows.
+    let direct = scratch + layerSize
+    for r32 in rows { (direct + Int(r32) * d).update(repeating: 0, count: d) }
+    addDirect(direct, layer: layerCount)
+    var current = scratch                               // Â · G_{k+1}, then G_k
+    var next = scratch + layerSize
+    if layerCount == 1 {
+        sparseMatMulTransposedScatter(adjacency, direct, rows: rows, into: egoGradient, width: d)
+    } else {
+        current.update(repeating: 0, count: layerSize)
+        sparseMatMulTransposedScatter(adjacency, direct, rows: rows, into: current, width: d)
+        var k = layerCount - 1
+        while k >= 1 {
+            addDirect(current, layer: k)                // current = G_k
+            if k == 1 {
+                sparseMatMulBackward(adjacency, dy: current, dx: egoGradient, width: d)   // += Â · G_1
+            } else {
+                sparseMatMulForward(adjacency, x: current, y: next, width: d)
+                swap(&current, &next)
+            }
+            k -= 1
+        }
+    }
+    addDirect(egoGradient, layer: 0)                    // G_0 = D_0 + Â · G_1
 }

@@ -114,3 +114,45 @@ public func sparseMatMulBackward<T: GSAUScalar>(_ adjacency: CSRMatrix<T>, dy: U
                                                 dx: UnsafeMutablePointer<T>, width d: Int, threads: Int = 0) {
     sparseMatMul(adjacency, dy, into: dx, width: d, accumulate: true, threads: threads)
 }
+
+/// `y[r, :] = Σ_c A[r, c] · x[c, :]` for the listed rows only (other rows of `y` are untouched):
+/// the same per-row sums, in the same order, as `sparseMatMul`, so the listed rows are bitwise
+/// equal to the full product's. Rows are split over the cores when there are many.
+public func sparseMatMul<T: GSAUScalar>(_ a: CSRMatrix<T>, _ x: UnsafePointer<T>, rows: UnsafeBufferPointer<Int32>,
+                                        into y: UnsafeMutablePointer<T>, width d: Int) {
+    if rows.isEmpty || d == 0 { return }
+    a.rowOffsets.withUnsafeBufferPointer { offsets in
+        a.colIndices.withUnsafeBufferPointer { cols in
+            a.values.withUnsafeBufferPointer { vals in
+                let job = UnsafeSendable((SparseMatMulOperands(rowOffsets: offsets.baseAddress!, colIndices: cols.baseAddress!,
+                                                               values: vals.baseAddress!, x: x, y: y, width: d, accumulate: false),
+                                          rows.baseAddress!))
+                parallelChunks(rows.count, minimumChunk: 256) { range in
+                    let (operands, rows) = job.pointer
+                    for i in range { let r = Int(rows[i]); operands.run(rows: r, r + 1) }
+                }
+            }
+        }
+    }
+}
+
+/// Transposed product from a few rows: `y[c, :] += A[r, c] · x[r, :]` for every listed row `r`
+/// and its non-zeros, i.e. `y += Aᵀ · x` when `x` is zero outside the listed rows (rows listed
+/// once each). Serial: different rows write the same outputs. Cost: the listed rows' non-zeros.
+public func sparseMatMulTransposedScatter<T: GSAUScalar>(_ a: CSRMatrix<T>, _ x: UnsafePointer<T>,
+                                                         rows: UnsafeBufferPointer<Int32>,
+                                                         into y: UnsafeMutablePointer<T>, width d: Int) {
+    a.rowOffsets.withUnsafeBufferPointer { offsets in
+        a.colIndices.withUnsafeBufferPointer { cols in
+            a.values.withUnsafeBufferPointer { vals in
+                for r32 in rows {
+                    let r = Int(r32), src = x + r * d
+                    for e in offsets[r]..<offsets[r + 1] {
+                        let v = vals[e], out = y + Int(cols[e]) * d
+                        for k in 0..<d { out[k] += v * src[k] }
+                    }
+                }
+            }
+        }
+    }
+}

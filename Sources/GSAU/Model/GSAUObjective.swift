@@ -116,7 +116,7 @@ final class GSAUObjective<T: GSAUScalar> {
         func userBlock(_ buffer: UnsafeMutablePointer<T>, _ view: Int) -> UnsafeMutablePointer<T> { buffer + view * block }
         func itemBlock(_ buffer: UnsafeMutablePointer<T>, _ view: Int) -> UnsafeMutablePointer<T> { buffer + (v + view) * block }
 
-        graph.forward(parameters: p)
+        graph.forward(parameters: p, batch: batch)
         batch.users.withUnsafeBufferPointer { ub in
             batch.items.withUnsafeBufferPointer { ib in
                 for j in 0..<v {
@@ -183,7 +183,7 @@ final class GSAUObjective<T: GSAUScalar> {
         }
         let rows = graphRaw.reserve(3 * block), dRows = graphHatGradient.reserve(3 * block)
         let u = rows, pos = rows + block, neg = rows + 2 * block
-        graph.forward(parameters: p)
+        graph.forward(parameters: p, batch: batch)
         batch.users.withUnsafeBufferPointer { graph.gather(ids: $0.baseAddress!, count: b, nodeOffset: 0, layer: nil, into: u) }
         batch.items.withUnsafeBufferPointer { graph.gather(ids: $0.baseAddress!, count: b, nodeOffset: users, layer: nil, into: pos) }
         batch.negatives.withUnsafeBufferPointer { graph.gather(ids: $0.baseAddress!, count: b, nodeOffset: users, layer: nil, into: neg) }

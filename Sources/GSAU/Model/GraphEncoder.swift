@@ -9,6 +9,9 @@ final class GraphEncoder<T: GSAUScalar> {
     /// d(loss)/d(mean) and, for per-layer losses, d(loss)/d(layer k) ([K+1, N, d]).
     let meanGradient: ScratchBuffer<T>
     let layerGradient: ScratchBuffer<T>
+    /// The node ids the current training step reads (batch users, items, negatives), each once.
+    private var rows: [Int32] = []
+    private var listed: [Bool]
 
     var nodeCount: Int { userCount + itemCount }
 
@@ -22,6 +25,9 @@ final class GraphEncoder<T: GSAUScalar> {
         workspace = LightGCNWorkspace(userCount: userCount, itemCount: itemCount, width: width, layerCount: layerCount)
         meanGradient = ScratchBuffer((userCount + itemCount) * width)
         layerGradient = ScratchBuffer(config.alignPerLayer ? (layerCount + 1) * (userCount + itemCount) * width : 0)
+        listed = [Bool](repeating: false, count: userCount + itemCount)
+        // LightGCN reads [E_user; E_item] as one [N, d] matrix: the layout puts the tables back to back.
+        assert(layout.itemTable == layout.userTable! + userCount * width)
     }
 
     /// Propagates the current tables; afterwards `mean` and `layer(k)` hold the results.
@@ -33,6 +39,29 @@ final class GraphEncoder<T: GSAUScalar> {
                 lightGCNForward(adjacency: adjacency, userTable: p + layout.userTable!, itemTable: p + layout.itemTable,
                                 userCount: u, itemCount: i, width: d, layerCount: k,
                                 layers: layers.baseAddress!, mean: mean.baseAddress!)
+            }
+        }
+    }
+
+    /// Propagates for a training step whose losses read the rows of `batch` (users, items and
+    /// negatives): afterwards `mean` and every `layer(k)` hold those rows (layers 1 ..< K hold all rows).
+    func forward(parameters p: UnsafePointer<T>, batch: GraphBatch) {
+        rows.removeAll(keepingCapacity: true)
+        func list(_ ids: [Int32], offset: Int32) {
+            for id in ids where !listed[Int(offset + id)] { listed[Int(offset + id)] = true; rows.append(offset + id) }
+        }
+        list(batch.users, offset: 0)
+        list(batch.items, offset: Int32(userCount))
+        list(batch.negatives, offset: Int32(userCount))
+        for r in rows { listed[Int(r)] = false }
+        let (n, d, k) = (nodeCount, width, layerCount)
+        let adjacency = self.adjacency
+        rows.withUnsafeBufferPointer { rows in
+            workspace.layers.withUnsafeMutableBufferPointer { layers in
+                workspace.mean.withUnsafeMutableBufferPointer { mean in
+                    lightGCNForward(adjacency: adjacency, ego: p + layout.userTable!, nodeCount: n, width: d, layerCount: k,
+                                    rows: rows, layers: layers.baseAddress!, mean: mean.baseAddress!)
+                }
             }
         }
     }
@@ -63,15 +92,18 @@ final class GraphEncoder<T: GSAUScalar> {
         if perLayer { layerGradient.zero((layerCount + 1) * nodeCount * width) }
     }
 
-    /// Back-propagates `meanGradient` (and `layerGradient` when `perLayer`) into the tables' gradients.
+    /// Back-propagates `meanGradient` (and `layerGradient` when `perLayer`), written at the rows of
+    /// the last training forward only, into the tables' gradients.
     func backward(gradients g: UnsafeMutablePointer<T>, perLayer: Bool) {
-        let (u, i, d, k) = (userCount, itemCount, width, layerCount)
+        let (n, d, k) = (nodeCount, width, layerCount)
         let adjacency = self.adjacency
-        workspace.scratch.withUnsafeMutableBufferPointer { scratch in
-            lightGCNBackward(adjacency: adjacency, meanGradient: meanGradient.pointer,
-                             layerGradients: perLayer ? UnsafePointer(layerGradient.pointer) : nil,
-                             userCount: u, itemCount: i, width: d, layerCount: k, scratch: scratch.baseAddress!,
-                             userTableGradient: g + layout.userTable!, itemTableGradient: g + layout.itemTable)
+        rows.withUnsafeBufferPointer { rows in
+            workspace.scratch.withUnsafeMutableBufferPointer { scratch in
+                lightGCNBackward(adjacency: adjacency, meanGradient: meanGradient.pointer,
+                                 layerGradients: perLayer ? UnsafePointer(layerGradient.pointer) : nil, rows: rows,
+                                 nodeCount: n, width: d, layerCount: k, scratch: scratch.baseAddress!,
+                                 egoGradient: g + layout.userTable!)
+            }
         }
     }
 }

@@ -62,16 +62,19 @@ final class GraphLightGCNTests: XCTestCase {
             let a: CSRMatrix<Float> = try normalizedAdjacency(userIds: edges.users, itemIds: edges.items,
                                                               userCount: nU, itemCount: nI)
             let g = meanGradient.map { Float($0) }
+            // The rows the losses touched (the fixture's gradient is zero elsewhere).
+            let rows = (0..<Int32(nU + nI)).filter { r in (0..<d).contains { g[Int(r) * d + $0] != 0 } }
+            XCTAssertLessThan(rows.count, nU + nI)
             var workspace = LightGCNWorkspace<Float>(userCount: nU, itemCount: nI, width: d, layerCount: 2)
-            var dUser = [Float](repeating: 0, count: nU * d), dItem = [Float](repeating: 0, count: nI * d)
+            var ego = [Float](repeating: 0, count: (nU + nI) * d)
             g.withUnsafeBufferPointer { gp in workspace.scratch.withUnsafeMutableBufferPointer { sp in
-                dUser.withUnsafeMutableBufferPointer { up in dItem.withUnsafeMutableBufferPointer { ip in
-                    lightGCNBackward(adjacency: a, meanGradient: gp.baseAddress!, layerGradients: nil,
-                                     userCount: nU, itemCount: nI, width: d, layerCount: 2,
-                                     scratch: sp.baseAddress!, userTableGradient: up.baseAddress!,
-                                     itemTableGradient: ip.baseAddress!)
+                rows.withUnsafeBufferPointer { rp in ego.withUnsafeMutableBufferPointer { ep in
+                    lightGCNBackward(adjacency: a, meanGradient: gp.baseAddress!, layerGradients: nil, rows: rp,
+                                     nodeCount: nU + nI, width: d, layerCount: 2,
+                                     scratch: sp.baseAddress!, egoGradient: ep.baseAddress!)
                 } }
             } }
+            let dUser = Array(ego[0..<(nU * d)]), dItem = Array(ego[(nU * d)...])
             func compare(_ got: [Float], _ expected: [Double], _ what: String) -> Double {
                 var worst = 0.0
                 for i in 0..<expected.count {
@@ -90,19 +93,23 @@ final class GraphLightGCNTests: XCTestCase {
     }
 
     /// Backward through K layers against finite differences (Double, h = 1e-6, atol 1e-8 + rtol 1e-6)
-    /// of the random scalar projection `L = Σ R ∘ mean + Σ_k S_k ∘ X_k`, with and without the
-    /// per-layer terms, for K = 0...3. Checks every user- and item-table entry; the table
-    /// gradients are accumulated onto non-zero starting values.
+    /// of the random scalar projection `L = Σ R ∘ mean + Σ_k S_k ∘ X_k`, R and S_k non-zero on a
+    /// subset of rows only (a batch), with and without the per-layer terms, for K = 0...3. Checks
+    /// every user- and item-table entry; the gradients are accumulated onto non-zero starting values.
     func testBackwardGradient() throws {
         let nU = 6, nI = 5, d = 3
         let a: CSRMatrix<Double> = try graphKernelRandomAdjacency(users: nU, items: nI, edges: 14, seed: 11)
         let n = nU + nI
+        let rows: [Int32] = [7, 0, 3, 9, 4]                 // unsorted, as a batch lists them
         for layerCount in 0...3 {
             for perLayer in [false, true] {
                 var random = TestRandom(seed: UInt64(100 + layerCount))
                 let users = random.array(nU * d), items = random.array(nI * d)
-                let meanProjection = random.array(n * d)
-                let layerProjection = perLayer ? random.array((layerCount + 1) * n * d) : []
+                func onRows(_ values: [Double]) -> [Double] {
+                    values.enumerated().map { rows.contains(Int32(($0.offset / d) % n)) ? $0.element : 0 }
+                }
+                let meanProjection = onRows(random.array(n * d))
+                let layerProjection = perLayer ? onRows(random.array((layerCount + 1) * n * d)) : []
                 func loss(_ tables: [Double]) -> Double {
                     let (layers, mean) = forward(a, users: Array(tables[0..<(nU * d)]), items: Array(tables[(nU * d)...]),
                                                  userCount: nU, itemCount: nI, width: d, layerCount: layerCount, threads: 1)
@@ -110,26 +117,55 @@ final class GraphLightGCNTests: XCTestCase {
                     if perLayer { l += zip(layers, layerProjection).reduce(0) { $0 + $1.0 * $1.1 } }
                     return l
                 }
-                let userOffset = random.array(nU * d), itemOffset = random.array(nI * d)
-                var dUser = userOffset, dItem = itemOffset
+                let offset = random.array(n * d)
+                var ego = offset
                 var scratch = [Double](repeating: .nan, count: LightGCNWorkspace<Double>.scratchSize(userCount: nU, itemCount: nI, width: d))
                 meanProjection.withUnsafeBufferPointer { mp in layerProjection.withUnsafeBufferPointer { lp in
                     scratch.withUnsafeMutableBufferPointer { sp in
-                        dUser.withUnsafeMutableBufferPointer { up in dItem.withUnsafeMutableBufferPointer { ip in
+                        rows.withUnsafeBufferPointer { rp in ego.withUnsafeMutableBufferPointer { ep in
                             lightGCNBackward(adjacency: a, meanGradient: mp.baseAddress!,
-                                             layerGradients: perLayer ? lp.baseAddress! : nil,
-                                             userCount: nU, itemCount: nI, width: d, layerCount: layerCount,
-                                             scratch: sp.baseAddress!, userTableGradient: up.baseAddress!,
-                                             itemTableGradient: ip.baseAddress!, threads: 2)
+                                             layerGradients: perLayer ? lp.baseAddress! : nil, rows: rp,
+                                             nodeCount: n, width: d, layerCount: layerCount,
+                                             scratch: sp.baseAddress!, egoGradient: ep.baseAddress!)
                         } }
                     }
                 } }
-                let analytic = zip(dUser, userOffset).map { $0 - $1 } + zip(dItem, itemOffset).map { $0 - $1 }
+                let analytic = zip(ego, offset).map { $0 - $1 }
                 let numeric = GradientCheck.numeric(users + items, step: 1e-6, loss)
                 GradientCheck.assertClose(analytic: analytic, numeric: numeric, atol: 1e-8, rtol: 1e-6,
                                           "LightGCN K=\(layerCount) perLayer=\(perLayer)")
                 graphKernelReportGradient("LightGCN K=\(layerCount) perLayer=\(perLayer)", analytic: analytic, numeric: numeric)
             }
+        }
+    }
+
+    /// The training forward computes the batch rows of the last layer and the mean bitwise equal to
+    /// the full forward's, and layers 1 ..< K in full.
+    func testTrainingForwardMatchesTheFullForwardAtTheBatchRows() throws {
+        let nU = 7, nI = 6, d = 4, n = nU + nI
+        let a: CSRMatrix<Float> = try graphKernelRandomAdjacency(users: nU, items: nI, edges: 20, seed: 5)
+        var random = TestRandom(seed: 9)
+        let ego = random.array(n * d).map { Float($0) }
+        let rows: [Int32] = [2, 11, 0, 8]
+        for layerCount in 1...3 {
+            var fullLayers = [Float](repeating: 0, count: (layerCount + 1) * n * d), fullMean = [Float](repeating: 0, count: n * d)
+            var layers = [Float](repeating: .nan, count: fullLayers.count), mean = [Float](repeating: .nan, count: n * d)
+            ego.withUnsafeBufferPointer { e in
+                lightGCNForward(adjacency: a, userTable: e.baseAddress!, itemTable: e.baseAddress! + nU * d, userCount: nU,
+                                itemCount: nI, width: d, layerCount: layerCount, layers: &fullLayers, mean: &fullMean)
+                rows.withUnsafeBufferPointer { r in
+                    lightGCNForward(adjacency: a, ego: e.baseAddress!, nodeCount: n, width: d, layerCount: layerCount,
+                                    rows: r, layers: &layers, mean: &mean)
+                }
+            }
+            for r in rows.map(Int.init) {
+                XCTAssertEqual(Array(mean[(r * d)..<((r + 1) * d)]), Array(fullMean[(r * d)..<((r + 1) * d)]))
+                for k in 0...layerCount {
+                    let o = k * n * d + r * d
+                    XCTAssertEqual(Array(layers[o..<(o + d)]), Array(fullLayers[o..<(o + d)]), "K=\(layerCount) layer \(k)")
+                }
+            }
+            for k in 1..<layerCount { XCTAssertEqual(Array(layers[(k * n * d)..<((k + 1) * n * d)]), Array(fullLayers[(k * n * d)..<((k + 1) * n * d)])) }
         }
     }
 }

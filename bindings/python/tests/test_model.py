@@ -90,6 +90,25 @@ def test_config_defaults_and_effective_values():
     assert isinstance(seed, int) and 0 <= seed < 2**64
 
 
+def test_bert4rec_variants_train_save_and_report_their_defaults(tmp_path):
+    assert GSAU("bert4rec-u").config["dropout"] == 0.2       # BERT4Rec.yaml
+    assert GSAU("bert4rec-u").config["gamma"] == 0.05
+    assert GSAU("gsau-rec").config["dropout"] == 0.5
+    assert GSAU("bert4rec", dropout=0.1).config["dropout"] == 0.1
+    for variant in ("bert4rec", "bert4rec-u", "gsau-rec-bert4rec"):
+        with fit(variant) as m:
+            ids, scores = m.recommend(USERS[:3], N=5)
+            assert ids.shape == (3, 5) and np.all(np.isfinite(scores))
+            seq_ids, _ = m.recommend_sequence(HISTORIES[USERS[0]], N=5)
+            assert list(seq_ids) == list(ids[0])             # the user's history is the same sequence
+            path = tmp_path / (variant + ".gsau")
+            m.save(path)
+            with GSAU.load(path) as loaded:
+                assert loaded.config["variant"] == variant
+                assert loaded.config["dropout"] == m.config["dropout"]
+                same_results(loaded.recommend(USERS[:3], N=5), (ids, scores))
+
+
 def test_bad_config_values():
     with pytest.raises(TypeError, match="embedding_size"):
         GSAU(embedding_size=8.0)
