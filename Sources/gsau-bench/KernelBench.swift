@@ -468,7 +468,7 @@ func kernelBenchmarks(runs: Int, outDir: String, dataDir: String, allowUnspecial
         + s("paired_uniformity_fwd_B512") + s("paired_uniformity_bwd_B512") + 2 * s("l2norm_bwd_B512")
     let graphLosses = s("l2norm_fwd_B1024") + s("l2norm_bwd_B1024") + s("alignment_fwd_B512") + s("alignment_bwd_B512")
         + 2 * (s("uniformity_fwd_B512") + s("uniformity_bwd_B512"))
-    let graph = s("lightgcn_fwd_K2") + s("lightgcn_bwd_K2")
+    let graph = s("lightgcn_fwd_K2_rows") + s("lightgcn_bwd_K2_rows")
     let adam = s("adam_\(parameterCount)")
     let parts: [(String, Double)] = [
         ("SASRec forward (2 layers, dropout 0.5, packed T)", packed.forward),
