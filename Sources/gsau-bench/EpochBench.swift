@@ -10,7 +10,8 @@ import Glibc
 //   CE head: steps · 3 · 2·B·V·d                       (logits, dŝ, dE)
 //   transformer over the real tokens T (no padding):   3 · layers · T · 2·(4d² + 2·d·inner)
 //   attention scores and context:                      3 · layers · Σ_seq 2·2·d·len(len+1)/2
-//   LightGCN: steps · 4 · 2·nnz·d                      (2 propagations forward, 2 backward)
+//   LightGCN: steps · 2 · 2·nnz·d                      (1 full propagation forward, 1 backward;
+//                                                       the batch rows' share is not counted)
 // Elementwise work (LayerNorm, GELU, softmax, Adam) is not counted.
 
 func epochBenchmark(epochs: Int, outDir: String, dataDir: String) throws {
@@ -75,7 +76,7 @@ private func epochFlops(dataset: Dataset, config: ModelConfig, steps: Int) -> Do
     let dense = 3 * layers * tokensPerEpoch * 2 * (4 * d * d + 2 * d * inner)
     let attention = 3 * layers * pairsPerEpoch * 2 * 2 * d
     let nnz = 2 * Double(dataset.trainInteractionCount)   // upper bound: duplicates are one edge
-    let graph = Double(steps) * 4 * 2 * nnz * d
+    let graph = Double(steps) * 2 * 2 * nnz * d
     return ce + dense + attention + graph
 }
 
