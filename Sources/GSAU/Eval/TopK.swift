@@ -22,6 +22,12 @@ struct TopKSelector {
 
     mutating func reset() { ids.removeAll(keepingCapacity: true); scores.removeAll(keepingCapacity: true) }
 
+    /// Candidates kept so far.
+    var count: Int { ids.count }
+
+    /// The score of the worst kept candidate (the heap root; the selector must not be empty).
+    var worstScore: Float { scores[0] }
+
     /// Offers one candidate.
     @inline(__always)
     mutating func offer(id: Int32, score: Float) {
@@ -70,9 +76,37 @@ struct TopKSelector {
 
 /// Top-K items of one score row, best first; `excluded(id)` items are skipped; id 0 (padding)
 /// is always skipped.
+///
+/// The row is scanned in id order, so once K candidates are kept a later item can enter only with
+/// a score strictly above the worst kept one (an equal score comes with a higher id and ranks
+/// after it; NaN compares false). Blocks of 8 scores that all fail that test are skipped with one
+/// vector compare, which is most of the row; `excluded` is asked only about items that pass.
 public func topK(scores: UnsafeBufferPointer<Float>, k: Int,
                  excluded: (Int32) -> Bool = { _ in false }) -> [(id: Int32, score: Float)] {
     var selector = TopKSelector(k: k)
-    for i in 1..<max(1, scores.count) where !excluded(Int32(i)) { selector.offer(id: Int32(i), score: scores[i]) }
+    let n = scores.count
+    guard k > 0, n > 1, let base = scores.baseAddress else { return [] }
+    var i = 1
+    while i < n && selector.count < k {                      // fill the heap
+        if !excluded(Int32(i)) { selector.offer(id: Int32(i), score: base[i]) }
+        i += 1
+    }
+    guard selector.count == k else { return selector.drain() }
+    var threshold = selector.worstScore
+    while i < n {
+        if i + 8 <= n, !any(UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<Float>.self) .> SIMD8(repeating: threshold)) {
+            i += 8
+            continue
+        }
+        let end = min(i + 8, n)
+        while i < end {
+            let s = base[i]
+            if s > threshold && !excluded(Int32(i)) {
+                selector.offer(id: Int32(i), score: s)
+                threshold = selector.worstScore
+            }
+            i += 1
+        }
+    }
     return selector.drain()
 }

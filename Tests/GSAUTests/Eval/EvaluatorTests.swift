@@ -58,6 +58,29 @@ final class EvaluatorTests: XCTestCase {
         }
     }
 
+    /// The vectorised scan against a full sort by (score desc, id asc): many exact ties (scores on a
+    /// coarse grid), NaN, infinities, exclusions, K from 1 to past the row, rows not a multiple of 8.
+    func testTopKMatchesAFullSortWithTiesAndNaN() {
+        var rng = TestRandom(seed: 21)
+        for n in [2, 9, 17, 100, 1001] {
+            var scores = (0..<n).map { _ in Float((rng.uniform() * 8).rounded()) }
+            scores[n / 2] = .nan
+            if n > 9 { scores[3] = .infinity; scores[7] = -.infinity; scores[n - 1] = .nan }
+            for k in [1, 3, 10, n + 5] {
+                for excludeEvery in [0, 4] {
+                    let excluded: (Int32) -> Bool = { excludeEvery > 0 && $0 % Int32(excludeEvery) == 1 }
+                    let candidates: [Int] = (1..<n).filter { (i: Int) -> Bool in !scores[i].isNaN && !excluded(Int32(i)) }
+                    let sorted: [Int] = candidates.sorted { (a: Int, b: Int) -> Bool in
+                        scores[a] != scores[b] ? scores[a] > scores[b] : a < b
+                    }
+                    let expected: [Int32] = sorted.prefix(k).map { Int32($0) }
+                    let got = scores.withUnsafeBufferPointer { topK(scores: $0, k: k, excluded: excluded) }
+                    XCTAssertEqual(got.map(\.id), expected, "n \(n) k \(k) exclude \(excludeEvery)")
+                }
+            }
+        }
+    }
+
     /// Three users with 5 items each over 6 item ids; hand-computed ranks in both masking modes.
     func testBothMaskingModes() throws {
         let ds = try Dataset.load(path: try TestFiles.temporary("u1 1 2 3 4 5\nu2 5 4 3 2 1\nu3 1 3 5 2 4\n", suffix: ".txt"))
