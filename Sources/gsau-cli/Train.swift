@@ -28,7 +28,7 @@ struct Train: ParsableCommand {
     @Option(help: "Adam learning rate.") var lr: Double = 1e-3
     @Option(help: "Adam weight decay.") var weightDecay: Double = 0
     @Option(help: "Random seed.") var seed: UInt64 = 2020
-    @Option(help: "BLAS threads (0 = OpenBLAS default).") var threads: Int = 0
+    @Option(help: "Threads a matrix product is split over (0 = one per CPU).") var threads: Int = 0
     @Option(help: "Write the machine-readable result (JSON) to this file; while training it holds the history so far (\"stop_reason\": \"running\").") var json: String?
     @Option(help: "Keep the training state (parameters, optimizer, random streams, history) in this file, rewritten after every epoch, so that --resume can continue the run.") var state: String?
     @Flag(help: "Continue the run saved in --state (same data and options; --epochs may be raised).") var resume = false

@@ -10,11 +10,12 @@ public enum BLASInfo {
         return String(cString: name)
     }
 
-    /// The number of threads OpenBLAS uses for one call.
-    public static var threads: Int { Int(openblas_get_num_threads()) }
+    /// The number of threads one matrix product is split over (OpenBLAS itself runs one thread
+    /// per call; see ProductThreads.swift).
+    public static var threads: Int { ProductThreads.count }
 
-    /// Sets the number of threads OpenBLAS uses (values below 1 are treated as 1).
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    /// Sets the number of threads products are split over (values below 1 are treated as 1).
+    public static func setThreads(_ n: Int) { ProductThreads.count = max(1, n) }
 
     /// True when OpenBLAS runs its generic fallback kernels although a better family would apply.
     public static var isGenericFallback: Bool {
@@ -22,7 +23,8 @@ public enum BLASInfo {
         return name == "prescott" || name == "core2" || name == "katmai" || name == "generic"
     }
 
-    /// One line for logs and benchmark output, e.g. "OpenBLAS core=Prescott threads=2".
+    /// One line for logs and benchmark output, e.g. "OpenBLAS core=Prescott threads=2" (threads:
+    /// what one product is split over).
     public static var summary: String { "OpenBLAS core=\(coreName) threads=\(threads)" }
 }
 

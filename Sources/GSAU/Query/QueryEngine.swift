@@ -350,6 +350,7 @@ public final class QueryEngine: @unchecked Sendable {
 func matvec(_ a: UnsafePointer<Float>, rows: Int, columns: Int, _ x: UnsafePointer<Float>,
             into y: UnsafeMutablePointer<Float>) {
     if rows == 0 { return }
+    _ = ProductThreads.singleThreadedBLAS
     cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, a, Int32(columns), x, 1, 0, y, 1)
 }
 

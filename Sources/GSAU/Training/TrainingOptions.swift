@@ -12,7 +12,8 @@ public struct TrainingOptions: Sendable, Equatable {
     public var metricDecimals = 4
     /// Cut-offs reported in the history and the result.
     public var ks = [5, 10, 20, 50]
-    /// BLAS threads (0 = leave OpenBLAS's default, normally one per core).
+    /// Threads a matrix product is split over (0 = leave the default, one per core); process-wide,
+    /// see ProductThreads.swift.
     public var threads = 0
     /// When set, the training state (parameters, Adam, random streams, early stopping, history) is
     /// written atomically to this file after every epoch; `Trainer.resume(from:)` continues from it.

@@ -357,7 +357,8 @@ class GSAU:
     random_state : int or None
         Seed (2020); None = a random seed, drawn once here (see ``config``).
     num_threads : int
-        OpenBLAS threads; 0 = OpenBLAS's default. Note that it is a process-wide setting.
+        Threads a matrix product is split over; 0 = one per CPU. A process-wide setting (libgsau runs
+        OpenBLAS itself with one thread and splits products over its own threads).
 
     Attributes
     ----------
