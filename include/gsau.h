@@ -45,7 +45,7 @@
  *     number of threads at once. gsau_train uses the calling thread and the library's worker threads.
  *   - Matrix products: gsau runs OpenBLAS with ONE thread (openblas_set_num_threads(1) before its
  *     first product) and splits large products over its own threads, which avoids OpenBLAS's idle
- *     workers spinning between calls (a Beauty epoch: 31.0 s -> 24.5 s on 2 cores). A program that
+ *     workers spinning between calls (a Beauty epoch: 31.0 s -> about 25 s on 2 cores). A program that
  *     shares that OpenBLAS and sets its own thread count afterwards oversubscribes the cores.
  *   - Creating and freeing handles is thread-safe; freeing a handle while another thread still
  *     uses it is a caller error.
