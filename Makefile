@@ -32,7 +32,7 @@ demo: build
 	$(RELEASE)/gsau-cli train data/beauty-mini.txt --variant gsau-rec --epochs 3 --save $(RELEASE)/demo.gsau
 	$(RELEASE)/gsau-cli query $(RELEASE)/demo.gsau --user 1 --filter-seen
 	@echo "(3 epochs show the pipeline, not the model: GSAU(rec) learns slowly at first and a full"
-	@echo " Beauty run took 123 epochs, ~50 min here; see docs/RESULTS.md and bench/reproduce)"
+	@echo " Beauty run took 123 epochs, ~50 min at 25 s each; see docs/RESULTS.md and bench/reproduce)"
 
 test: deps test-swift test-c test-python test-install test-dist
 	@echo "all tests passed"
