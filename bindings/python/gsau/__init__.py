@@ -100,9 +100,9 @@ def system_info() -> Dict[str, Any]:
     """Runtime diagnostics of the loaded library.
 
     Returns a dict with ``blas_core_name`` (str: the OpenBLAS kernel family, e.g. "Haswell"),
-    ``blas_threads`` (int: threads OpenBLAS uses per call), ``hardware_threads`` (int: online
-    CPUs) and ``blas_generic_fallback`` (bool: True when OpenBLAS runs its slow generic kernels;
-    see OPENBLAS_CORETYPE in the gsau README).
+    ``blas_threads`` (int: threads one matrix product is split over; OpenBLAS itself runs one
+    thread), ``hardware_threads`` (int: online CPUs) and ``blas_generic_fallback`` (bool: True
+    when OpenBLAS runs its slow generic kernels; see OPENBLAS_CORETYPE in the gsau README).
     """
     info = _capi.sized(_capi.gsau_system_info)
     _capi._check(_capi.gsau_system_info_get(ctypes.byref(info)), "gsau_system_info_get")
