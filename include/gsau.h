@@ -253,6 +253,19 @@ typedef int32_t (*gsau_progress_fn)(int32_t epoch, int32_t step, int32_t steps, 
 GSAU_API gsau_status gsau_train(gsau_model **out, const gsau_dataset *ds, const gsau_config *cfg,
                                 gsau_progress_fn progress, void *user_data);
 
+/* gsau_train for long runs that must survive interruption. After every epoch the complete training
+ * state (parameters, Adam moments, random streams, early-stopping counters, history) is written
+ * atomically to state_path. With resume != 0 the run saved there continues from its last completed
+ * epoch, giving exactly the numbers of an uninterrupted run (same thread count); it must come from
+ * the same config, data and model selection (cfg->epochs may be raised). With resume == 0,
+ * state_path must not exist yet (nothing is overwritten by accident). state_path is borrowed for the
+ * call. Errors as gsau_train, plus GSAU_E_INVALID_ARGUMENT (NULL state_path; the file exists and
+ * resume == 0; a state file of another run, naming the first difference), GSAU_E_IO (cannot read
+ * or write it), GSAU_E_CORRUPT_FILE / GSAU_E_VERSION_MISMATCH (a damaged or foreign state file). */
+GSAU_API gsau_status gsau_train_resumable(gsau_model **out, const gsau_dataset *ds, const gsau_config *cfg,
+                                          const char *state_path, int32_t resume,
+                                          gsau_progress_fn progress, void *user_data);
+
 /* Frees a model. NULL and already-freed handles are ignored. */
 GSAU_API void gsau_model_free(gsau_model *m);
 

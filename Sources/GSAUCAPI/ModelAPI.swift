@@ -109,23 +109,44 @@ public func gsau_train(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ds: Opaqu
                        _ cfg: UnsafePointer<gsau_config>?, _ progress: GSAUProgressFunction?,
                        _ userData: UnsafeMutableRawPointer?) -> gsau_status {
     withStatus("gsau_train") {
-        let dataset = try resolve(ds, as: DatasetHandle.self, magic: DatasetHandle.magic, "dataset").dataset
-        guard let out else { throw BoundaryError.invalid("out is NULL") }
-        let (config, options) = try configuration(cfg)
-        let trainer = try Trainer(config: config, dataset: dataset, options: options)
-        let (model, result) = try trainer.train { event in
-            guard let progress else { return true }
-            switch event {
-            case .step(let epoch, let step, let steps, let loss):
-                return progress(Int32(epoch), Int32(step), Int32(steps), loss, .nan, userData) == 0
-            case .epochEnd(let record):
-                return progress(Int32(record.epoch), -1, Int32(record.steps), record.lossSum, record.validationScore, userData) == 0
-            }
+        try train(out, ds, cfg, statePath: nil, resume: false, progress, userData)
+    }
+}
+
+@_cdecl("gsau_train_resumable")
+public func gsau_train_resumable(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ds: OpaquePointer?,
+                                 _ cfg: UnsafePointer<gsau_config>?, _ statePath: UnsafePointer<CChar>?,
+                                 _ resume: Int32, _ progress: GSAUProgressFunction?,
+                                 _ userData: UnsafeMutableRawPointer?) -> gsau_status {
+    withStatus("gsau_train_resumable") {
+        guard let statePath else { throw BoundaryError.invalid("state_path is NULL") }
+        try train(out, ds, cfg, statePath: String(cString: statePath), resume: resume != 0, progress, userData)
+    }
+}
+
+/// The body of gsau_train and gsau_train_resumable.
+private func train(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ds: OpaquePointer?,
+                   _ cfg: UnsafePointer<gsau_config>?, statePath: String?, resume: Bool,
+                   _ progress: GSAUProgressFunction?, _ userData: UnsafeMutableRawPointer?) throws {
+    let dataset = try resolve(ds, as: DatasetHandle.self, magic: DatasetHandle.magic, "dataset").dataset
+    guard let out else { throw BoundaryError.invalid("out is NULL") }
+    let (config, defaultOptions) = try configuration(cfg)
+    var options = defaultOptions
+    options.statePath = statePath
+    let trainer = try Trainer(config: config, dataset: dataset, options: options)
+    try trainer.openState(resume: resume)
+    let (model, result) = try trainer.train { event in
+        guard let progress else { return true }
+        switch event {
+        case .step(let epoch, let step, let steps, let loss):
+            return progress(Int32(epoch), Int32(step), Int32(steps), loss, .nan, userData) == 0
+        case .epochEnd(let record):
+            return progress(Int32(record.epoch), -1, Int32(record.steps), record.lossSum, record.validationScore, userData) == 0
         }
-        out.pointee = register(ModelHandle(model, result: result))
-        if result.stopReason == .aborted {
-            throw GSAUError.aborted("the progress callback stopped training after \(result.history.count) epoch(s); the model holds the best epoch so far")
-        }
+    }
+    out.pointee = register(ModelHandle(model, result: result))
+    if result.stopReason == .aborted {
+        throw GSAUError.aborted("the progress callback stopped training after \(result.history.count) epoch(s); the model holds the best epoch so far")
     }
 }
 

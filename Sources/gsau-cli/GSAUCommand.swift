@@ -62,5 +62,3 @@ func warnAboutBLAS() {
         printErr("warning: OpenBLAS selected its generic '\(BLASInfo.coreName)' kernels, but this CPU has \(BLASInfo.cpuVectorFeatures.contains("avx512f") ? "AVX-512" : "AVX2"); matrix products run about 3x slower. Start gsau with OPENBLAS_CORETYPE=\(suggestion) (see README, 'BLAS core type').")
     }
 }
-
-func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }

@@ -53,18 +53,13 @@ struct Train: ParsableCommand {
         options.epochs = epochs; options.patience = patience; options.validationMetric = validMetric; options.threads = threads
         options.statePath = state
         if resume && state == nil { throw ValidationError("--resume needs --state FILE (the run's training-state file)") }
-        if let state, !resume, fileExists(state) {
-            throw ValidationError("\(state) exists: pass --resume to continue that run, or remove the file to start over")
-        }
 
         let (dataset, loadSeconds) = try data.load()
         let trainer = try Trainer(config: config, dataset: dataset, options: options)
         print("gsau train: \(v.rawValue) on \(dataset.path): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactionCount) interactions (loaded in \(formatted(loadSeconds, 2)) s)")
         print("  \(trainer.stepsPerEpoch) steps per epoch, gamma \(config.gamma), \(BLASInfo.summary)")
-        if resume, let state {
-            try trainer.resume(from: state)
-            print("  resuming \(state) at epoch \(trainer.nextEpoch) (\(trainer.history.count) epochs done)")
-        }
+        try trainer.openState(resume: resume)
+        if resume, let state { print("  resuming \(state) at epoch \(trainer.nextEpoch) (\(trainer.history.count) epochs done)") }
         let (model, result) = try trainer.train { event in
             if case .epochEnd = event, let json {
                 // Nothing lost if the run is interrupted: the history so far is on disk.

@@ -1,3 +1,5 @@
+import Glibc
+
 /// What the trainer reports while it runs. Returning false from the callback stops training
 /// cleanly after the current step; the best epoch so far is kept.
 public enum TrainingEvent {
@@ -94,6 +96,21 @@ public final class Trainer {
         let s = state.streams.map(RandomGenerator.init(state:))
         (initRNG, graphRNG, sequenceRNG, dropoutRNG, derangementRNG, samplingRNG) = (s[0], s[1], s[2], s[3], s[4], s[5])
         run = state.progress
+    }
+
+    /// Prepares `options.statePath` for a run (nothing when it is nil): `resume` continues the run
+    /// saved there (`resume(from:)`); otherwise the file must not exist yet, so that starting a
+    /// run never overwrites another run's state by accident (`invalidArgument`).
+    public func openState(resume: Bool) throws {
+        guard let path = options.statePath else {
+            if resume { throw GSAUError.invalidArgument("resuming needs a training-state file") }
+            return
+        }
+        if resume {
+            try self.resume(from: path)
+        } else if access(path, F_OK) == 0 {
+            throw GSAUError.invalidArgument("\(path) exists: resume to continue that run, or remove the file to start over")
+        }
     }
 
     /// Everything `resume(from:)` needs, as of the end of the last epoch.

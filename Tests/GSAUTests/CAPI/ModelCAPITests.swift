@@ -128,6 +128,50 @@ final class ModelCAPITests: XCTestCase {
         gsau_model_free(model)
     }
 
+    /// gsau_train_resumable: 1 epoch, then resumed to 2, equals 2 epochs straight; starting over an
+    /// existing state file and a NULL path are refused.
+    func testResumableTrainingContinuesExactly() throws {
+        var ds: OpaquePointer? = nil
+        XCTAssertEqual(gsau_dataset_load(&ds, TestFiles.fixture("tiny.txt"), nil), GSAU_OK)
+        defer { gsau_dataset_free(ds) }
+        var cfg = gsau_config()
+        gsau_config_default(&cfg)
+        cfg.embedding_size = 8; cfg.inner_size = 16; cfg.max_sequence_length = 8; cfg.batch_size = 32
+        func embeddings(_ m: OpaquePointer?) -> [Float] {
+            var out = [Float](repeating: 0, count: 21 * 8)
+            XCTAssertEqual(gsau_model_item_embeddings(m, &out, Int64(out.count)), GSAU_OK)
+            return out
+        }
+        func run(_ epochs: Int32, state: String?, resume: Int32) -> (gsau_status, OpaquePointer?) {
+            cfg.epochs = epochs
+            var m: OpaquePointer? = nil
+            let status = state.map { gsau_train_resumable(&m, ds, &cfg, $0, resume, nil, nil) } ?? gsau_train(&m, ds, &cfg, nil, nil)
+            return (status, m)
+        }
+        let path = try TestFiles.temporary("", suffix: ".state")
+        try FileManager.default.removeItem(atPath: path)
+        let (s0, straight) = run(2, state: nil, resume: 0)
+        let (s1, first) = run(1, state: path, resume: 0)
+        let (s2, resumed) = run(2, state: path, resume: 1)
+        defer { gsau_model_free(straight); gsau_model_free(first); gsau_model_free(resumed) }
+        XCTAssertEqual([s0, s1, s2], [GSAU_OK, GSAU_OK, GSAU_OK], String(cString: gsau_last_error_message()))
+        XCTAssertEqual(embeddings(resumed), embeddings(straight))
+        var info = gsau_model_info()
+        info.struct_size = UInt32(MemoryLayout<gsau_model_info>.size)
+        XCTAssertEqual(gsau_model_info_get(resumed, &info), GSAU_OK)
+        XCTAssertEqual(info.epochs_run, 2)                      // the resumed run has both epochs' history
+        XCTAssertEqual(gsau_model_info_get(first, &info), GSAU_OK)
+        XCTAssertEqual(info.epochs_run, 1)
+
+        let (again, none) = run(2, state: path, resume: 0)
+        XCTAssertEqual(again, GSAU_E_INVALID_ARGUMENT)
+        XCTAssertNil(none)
+        XCTAssertTrue(String(cString: gsau_last_error_message()).contains("exists"))
+        var m: OpaquePointer? = nil
+        XCTAssertEqual(gsau_train_resumable(&m, ds, &cfg, nil, 1, nil, nil), GSAU_E_INVALID_ARGUMENT)
+        XCTAssertEqual(gsau_train_resumable(&m, ds, &cfg, path + ".missing", 1, nil, nil), GSAU_E_IO)
+    }
+
     func testCallbackStopsTrainingAndLeavesAUsableModel() throws {
         var ds: OpaquePointer? = nil
         XCTAssertEqual(gsau_dataset_load(&ds, TestFiles.fixture("tiny.txt"), nil), GSAU_OK)

@@ -234,6 +234,11 @@ gsau_train = _bind("gsau_train",
                    [POINTER(gsau_model_p), gsau_dataset_p, POINTER(gsau_config), gsau_progress_fn,
                     c_void_p], gsau_status)
 
+# GSAU_API gsau_status gsau_train_resumable(gsau_model **out, const gsau_dataset *ds, const gsau_config *cfg, const char *state_path, int32_t resume, gsau_progress_fn progress, void *user_data);
+gsau_train_resumable = _bind("gsau_train_resumable",
+                             [POINTER(gsau_model_p), gsau_dataset_p, POINTER(gsau_config), c_char_p, c_int32,
+                              gsau_progress_fn, c_void_p], gsau_status)
+
 # GSAU_API void gsau_model_free(gsau_model *m);
 gsau_model_free = _bind("gsau_model_free", [gsau_model_p], None)
 

@@ -452,7 +452,7 @@ class GSAU:
 
     def fit(self, data: Any, *, show_progress: bool = True,
             callback: Optional[Callable[[int, float, float], Any]] = None,
-            min_interactions: int = 0) -> "GSAU":
+            min_interactions: int = 0, state_path: Any = None, resume: bool = False) -> "GSAU":
         """Trains the model on ``data``; returns ``self``.
 
         ``data`` is one of:
@@ -488,6 +488,15 @@ class GSAU:
         min_interactions : int
             k-core threshold for users and items when ``fit`` reads the data (not for a
             Dataset, which is filtered when loaded); 0 = off.
+        state_path : str or os.PathLike or None
+            For long runs: the complete training state (parameters, optimizer, random streams,
+            early stopping, history) is written atomically to this file after every epoch. The
+            file must not exist yet unless ``resume`` is true.
+        resume : bool
+            Continue the run saved in ``state_path`` from its last completed epoch, with exactly
+            the numbers of an uninterrupted run (same data, configuration and thread count;
+            ``epochs`` may be raised). A file of another run raises InvalidArgumentError naming
+            the difference.
 
         Raises
         ------
@@ -500,6 +509,9 @@ class GSAU:
         if callback is not None and not callable(callback):
             raise TypeError("callback must be callable, not %s" % type(callback).__name__)
         min_interactions = _int("min_interactions", min_interactions)
+        if resume and state_path is None:
+            raise ValueError("resume=True needs state_path")
+        state_bytes = None if state_path is None else os.fsencode(state_path)
         cfg, variant_bytes = self._c_config()
         dataset, owned = _as_dataset(data, min_interactions)
         progress = _Progress(bool(show_progress), callback, self._params["epochs"],
@@ -508,8 +520,13 @@ class GSAU:
         out = _capi.gsau_model_p()
         error: Optional[GSAUError] = None
         try:
-            status = _capi.gsau_train(ctypes.byref(out), dataset._require_open(),
-                                      ctypes.byref(cfg), c_progress, None)
+            if state_bytes is None:
+                status = _capi.gsau_train(ctypes.byref(out), dataset._require_open(),
+                                          ctypes.byref(cfg), c_progress, None)
+            else:
+                status = _capi.gsau_train_resumable(ctypes.byref(out), dataset._require_open(),
+                                                    ctypes.byref(cfg), state_bytes, 1 if resume else 0,
+                                                    c_progress, None)
             try:
                 _capi._check(status, "gsau_train")  # reads the message first, on this thread
             except GSAUError as e:

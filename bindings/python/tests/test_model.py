@@ -109,6 +109,20 @@ def test_bert4rec_variants_train_save_and_report_their_defaults(tmp_path):
                 same_results(loaded.recommend(USERS[:3], N=5), (ids, scores))
 
 
+def test_fit_with_a_state_file_resumes_exactly(tmp_path):
+    state = tmp_path / "run.state"
+    with fit(params=dict(epochs=2)) as straight, fit(params=dict(epochs=1), state_path=state):
+        with fit(params=dict(epochs=2), state_path=state, resume=True) as resumed:
+            np.testing.assert_array_equal(resumed.item_embeddings(), straight.item_embeddings())
+            assert resumed.info["epochs_run"] == 2
+        with pytest.raises(gsau.InvalidArgumentError, match="exists"):
+            fit(params=dict(epochs=2), state_path=state)
+    with pytest.raises(ValueError, match="state_path"):
+        fit(resume=True)
+    with pytest.raises(gsau.GSAUError):
+        fit(state_path=tmp_path / "missing.state", resume=True)
+
+
 def test_bad_config_values():
     with pytest.raises(TypeError, match="embedding_size"):
         GSAU(embedding_size=8.0)
