@@ -76,14 +76,11 @@ public func lightGCNForward<T: GSAUScalar>(
     }
     // mean = ((X0 + X1) + …) / (K + 1), elementwise in parallel chunks (the same sums in the same
     // order for every element, so the result does not depend on the thread count).
-    let count = T(layerCount + 1)
     let job = UnsafeSendable((mean, UnsafePointer(layers)))
     parallelChunks(layerSize) { range in
         let (mean, layers) = job.pointer
         for i in range {
-            var sum = layers[i]
-            if layerCount > 0 { for k in 1...layerCount { sum += layers[k * layerSize + i] } }
-            mean[i] = sum / count
+            mean[i] = layerMean(layers, at: i, layerSize: layerSize, layerCount: layerCount)
         }
     }
 }
@@ -112,13 +109,10 @@ public func lightGCNForward<T: GSAUScalar>(
             }
         }
     }
-    let count = T(layerCount + 1)
     for r32 in rows {
         let r = Int(r32) * d
         for c in 0..<d {
-            var sum = layers[r + c]
-            if layerCount > 0 { for k in 1...layerCount { sum += layers[k * layerSize + r + c] } }
-            mean[r + c] = sum / count
+            mean[r + c] = layerMean(layers, at: r + c, layerSize: layerSize, layerCount: layerCount)
         }
     }
 }
@@ -182,4 +176,13 @@ public func lightGCNBackward<T: GSAUScalar>(
         }
     }
     addDirect(egoGradient, layer: 0)                    // G_0 = D_0 + Â · G_1
+}
+
+/// Element `i` of the layer mean: ((X0 + X1) + …) / (K + 1), summed in layer order (the same
+/// order in the full and the batch-row forward, so their rows agree bit for bit).
+@inline(__always)
+func layerMean<T: GSAUScalar>(_ layers: UnsafePointer<T>, at i: Int, layerSize: Int, layerCount: Int) -> T {
+    var sum = layers[i]
+    if layerCount > 0 { for k in 1...layerCount { sum += layers[k * layerSize + i] } }
+    return sum / T(layerCount + 1)
 }
