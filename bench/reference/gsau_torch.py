@@ -1,13 +1,18 @@
-# Independent PyTorch reference of GSAU's SASRec(u) variant, written from docs/model-spec.md
-# (not from the original repository), to tell a property of the method from an engine bug.
-# It is a diagnostic, not part of the product: needs `pip install torch` (CPU is enough).
-#   python bench/reference/sasrec_u_torch.py data/beauty-mini.txt 0.05 8 [SEED]
-# Results of the runs that diagnosed the SASRec(u) collapse: bench/reference/*.log and
-# docs/RESULTS.md. The epoch is the graph stream's length (model-spec §1.6), as the original.
+# Independent PyTorch reference of GSAU's alignment/uniformity variants SASRec(u) and GSAU, written
+# from model-spec (not from the original repository), to tell a property of the method from an
+# engine bug. It is a diagnostic, not part of the product: needs `pip install torch` (CPU is enough).
+#   python bench/reference/gsau_torch.py data/beauty-mini.txt sasrec-u 0.05 8 [SEED]
+#   python bench/reference/gsau_torch.py data/beauty-mini.txt gsau 0.1 8 [SEED]
+# sasrec-u: L_SA + γ·L_SU (3 subsets), sequential only. gsau adds the LightGCN side on a user table
+# (model-spec §1.4, §2.3, §3.1): L_GA + γ·L_GU + L_SA + γ·L_SU. Results of the runs that diagnosed
+# the collapse: bench/reference/*.log and docs/RESULTS.md. The epoch is the graph stream's length
+# (model-spec §1.6), as the original.
 import sys, math, time, torch, torch.nn as nn, torch.nn.functional as F
 torch.set_num_threads(1)
-path, gamma, epochs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
-seed = int(sys.argv[4]) if len(sys.argv) > 4 else 2020
+path, variant, gamma, epochs = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+assert variant in ("sasrec-u", "gsau"), "variant: sasrec-u or gsau"
+graph = variant == "gsau"
+seed = int(sys.argv[5]) if len(sys.argv) > 5 else 2020
 L, H, B, LR = 50, 64, 512, 1e-3
 torch.manual_seed(seed)
 
@@ -32,8 +37,19 @@ steps_per_epoch = math.ceil(n_graph_rows / B)                             # epoc
 tensor = lambda ex: (torch.tensor([e[0] for e in ex]), torch.tensor([e[1] for e in ex]), torch.tensor([e[2] for e in ex]))
 tr_seq, tr_len, tr_tgt = tensor(tr)
 va_seq, va_len, va_tgt = tensor(va)
-print(f"users {len(seqs)} items {n_items-1} train-examples {len(tr)} graph-rows {n_graph_rows} "
+print(f"{variant}: users {len(seqs)} items {n_items-1} train-examples {len(tr)} graph-rows {n_graph_rows} "
       f"steps/epoch {steps_per_epoch} seq-batches/pass {math.ceil(len(tr)/B)} gamma {gamma} seed {seed}", flush=True)
+
+# ---- graph (§1.4): train rows (user, item) for items i_0..i_{n-3}; binary symmetric adjacency over
+# [users; items] with PAD user 0 and PAD item 0 isolated, deg = rowcount + 1e-7, Â = D^-1/2 A D^-1/2
+n_users = len(seqs) + 1
+g_user = torch.tensor([u + 1 for u, s in enumerate(seqs) for _ in s[:-2]])
+g_item = torch.tensor([i for s in seqs for i in s[:-2]])
+edges = torch.unique(torch.stack([g_user, n_users + g_item]), dim=1)
+edges = torch.cat([edges, edges.flip(0)], 1)
+deg = torch.bincount(edges[0], minlength=n_users + n_items).float() + 1e-7
+adj = torch.sparse_coo_tensor(edges, deg[edges[0]].rsqrt() * deg[edges[1]].rsqrt(),
+                              (n_users + n_items,) * 2).coalesce()
 
 # ---- model (§2.4)
 class Layer(nn.Module):
@@ -56,6 +72,7 @@ class Layer(nn.Module):
 class SASRecU(nn.Module):
     def __init__(s):
         super().__init__()
+        if graph: s.user = nn.Embedding(n_users, H, padding_idx=0)
         s.item = nn.Embedding(n_items, H, padding_idx=0)
         s.pos = nn.Embedding(L, H)
         s.ln = nn.LayerNorm(H, eps=1e-12)
@@ -71,6 +88,10 @@ class SASRecU(nn.Module):
         mask = torch.where(keep, 0.0, -10000.0)
         for lay in s.layers: x = lay(x, mask)
         return x[torch.arange(seq.shape[0]), ln - 1]
+    def graph_mean(s):                     # §2.3: mean of layers 0..2 of LightGCN over the full graph
+        x0 = torch.cat([s.user.weight, s.item.weight])
+        x1 = torch.sparse.mm(adj, x0); x2 = torch.sparse.mm(adj, x1)
+        return ((x0 + x1 + x2) / 3).split([n_users, n_items])
 
 align = lambda x, y: (x - y).pow(2).sum(1).mean()
 unif = lambda x: torch.pdist(x).pow(2).mul(-2).exp().mean().log()
@@ -101,21 +122,31 @@ def evaluate():
         n20 += torch.where(rank <= 20, 1 / torch.log2(rank.float() + 1), torch.zeros(())).sum().item()
     model.train(); return r10 / len(va), n20 / len(va)
 
-print("epoch  align   SU(sum3)  unif(S)  unif(T)  unif(S,Tpi)  |h|     val_R@10  val_N@20  sec")
+print("epoch  align   SU(sum3)  unif(S)  unif(T)  unif(S,Tpi)  |h|     val_R@10  val_N@20  sec" +
+      ("   GA      GU" if graph else ""))
 for ep in range(epochs):
-    t0 = time.time(); it = seq_batches(); acc = torch.zeros(6)
+    t0 = time.time(); it = seq_batches(); acc = torch.zeros(8)
+    gperm = torch.randperm(len(g_user)) if graph else None   # graph loader: one shuffled pass per epoch
     model.train()
-    for _ in range(steps_per_epoch):
+    for step in range(steps_per_epoch):
+        ga = gu = torch.zeros(())
+        if graph:                          # §3.1, the graph batch is drawn first (§1.6)
+            gb = gperm[step * B:(step + 1) * B]
+            ug, ig = model.graph_mean()
+            u_hat, i_hat = F.normalize(ug[g_user[gb]]), F.normalize(ig[g_item[gb]])
+            ga, gu = align(u_hat, i_hat), unif(u_hat) + unif(i_hat)
         idx = next(it)
         h = model(tr_seq[idx], tr_len[idx])
         s_hat, t_hat = F.normalize(h), F.normalize(model.item(tr_tgt[idx]))
         la = align(s_hat, t_hat)
         us, ut, up = unif(s_hat), unif(t_hat), unif_pair(s_hat, t_hat[derangement(len(idx))])
         su = us + ut + up
-        loss = la + gamma * su
+        loss = ga + gamma * gu + la + gamma * su
         opt.zero_grad(); loss.backward(); opt.step()
-        acc += torch.tensor([la.item(), su.item(), us.item(), ut.item(), up.item(), h.norm(dim=1).mean().item()])
+        acc += torch.tensor([la.item(), su.item(), us.item(), ut.item(), up.item(), h.norm(dim=1).mean().item(),
+                             ga.item(), gu.item()])
     acc /= steps_per_epoch
     r10, n20 = evaluate()
     print(f"{ep:5d}  {acc[0]:.4f}  {acc[1]:8.3f}  {acc[2]:7.3f}  {acc[3]:7.3f}  {acc[4]:9.3f}  {acc[5]:6.2f}  "
-          f"{r10:.4f}    {n20:.4f}    {time.time()-t0:.1f}", flush=True)
+          f"{r10:.4f}    {n20:.4f}    {time.time()-t0:.1f}" + (f"  {acc[6]:.4f}  {acc[7]:7.3f}" if graph else ""),
+          flush=True)
