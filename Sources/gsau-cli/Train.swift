@@ -60,6 +60,7 @@ struct Train: ParsableCommand {
         print("  \(trainer.stepsPerEpoch) steps per epoch, gamma \(config.gamma), \(BLASInfo.summary)")
         try trainer.openState(resume: resume)
         if resume, let state { print("  resuming \(state) at epoch \(trainer.nextEpoch) (\(trainer.history.count) epochs done)") }
+        var warnedCollapse = false
         let (model, result) = try trainer.train { event in
             if case .epochEnd = event, let json {
                 // Nothing lost if the run is interrupted: the history so far is on disk.
@@ -68,6 +69,10 @@ struct Train: ParsableCommand {
                                            ("stop_reason", .string("running")), ("epochs_run", .int(history.count)),
                                            ("history", .array(history.map(\.json)))])
                 try? writeFileAtomically(json, text: partial.serialized() + "\n")
+            }
+            if case .epochEnd(let e) = event, e.meanTerms.sequenceRepresentationsCollapsed, !warnedCollapse {
+                warnedCollapse = true   // once per run, also with --quiet
+                printErr("warning: the sequence representations have collapsed (sequence uniformity \(formatted(e.meanTerms.sequentialUniformSequence!, 3)) ≈ 0: all normalised vectors in one point); gamma \(config.gamma) is too small for this data, try a larger --gamma (see docs/RESULTS.md, 'γ')")
             }
             if quiet { return true }
             switch event {

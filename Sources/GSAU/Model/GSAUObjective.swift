@@ -13,6 +13,16 @@ public struct LossTerms: Sendable, Equatable {
     public var sequentialUniformSequenceVsItem: Double? = nil
     /// L = L_GA + γ·L_GU + L_SA + γ·L_SU, the value that was back-propagated.
     public var total: Double = 0
+
+    /// True when the sequence representations have collapsed: unif(Ŝ) = log mean exp(−2‖ŝ_a − ŝ_b‖²)
+    /// is above −0.1, i.e. the normalised sequence vectors of a batch lie almost in one point
+    /// (mean squared distance ≲ 0.05, against ≈ 2 for spread vectors, where the term is about −4).
+    /// Happens when γ is too small for alignment + uniformity training (docs/RESULTS.md, "γ");
+    /// the model then ranks close to at random. False for variants without that term.
+    public var sequenceRepresentationsCollapsed: Bool {
+        guard let uniformity = sequentialUniformSequence else { return false }
+        return uniformity > -0.1
+    }
 }
 
 /// A graph batch: (user, item) training pairs.
