@@ -6,13 +6,25 @@ import GSAUHeader
 
 /// The model part of the C API, called as C would (the test target links the C-API objects).
 final class ModelCAPITests: XCTestCase {
-    private func trainTinyModel(variant: String = "gsau-rec", epochs: Int32 = 1) throws -> OpaquePointer {
+    /// tiny.txt through the C loader; the caller frees it.
+    private func loadTinyDataset() -> OpaquePointer? {
         var ds: OpaquePointer? = nil
         XCTAssertEqual(gsau_dataset_load(&ds, TestFiles.fixture("tiny.txt"), nil), GSAU_OK)
-        defer { gsau_dataset_free(ds) }
+        return ds
+    }
+
+    /// The default config with a model small enough for tiny.txt.
+    private func tinyConfig(epochs: Int32) -> gsau_config {
         var cfg = gsau_config()
         gsau_config_default(&cfg)
         cfg.embedding_size = 8; cfg.inner_size = 16; cfg.max_sequence_length = 8; cfg.batch_size = 32; cfg.epochs = epochs
+        return cfg
+    }
+
+    private func trainTinyModel(variant: String = "gsau-rec", epochs: Int32 = 1) throws -> OpaquePointer {
+        let ds = loadTinyDataset()
+        defer { gsau_dataset_free(ds) }
+        var cfg = tinyConfig(epochs: epochs)
         var model: OpaquePointer? = nil
         let status = variant.withCString { name -> gsau_status in
             cfg.variant = name
@@ -114,8 +126,7 @@ final class ModelCAPITests: XCTestCase {
         XCTAssertEqual(gsau_model_load(&loaded, path), GSAU_E_CORRUPT_FILE)
         XCTAssertNil(loaded)
         // A config value out of range is named.
-        var ds: OpaquePointer? = nil
-        XCTAssertEqual(gsau_dataset_load(&ds, TestFiles.fixture("tiny.txt"), nil), GSAU_OK)
+        let ds = loadTinyDataset()
         var cfg = gsau_config(); gsau_config_default(&cfg); cfg.heads = 3
         var bad: OpaquePointer? = nil
         XCTAssertEqual(gsau_train(&bad, ds, &cfg, nil, nil), GSAU_E_INVALID_ARGUMENT)
@@ -131,12 +142,9 @@ final class ModelCAPITests: XCTestCase {
     /// gsau_train_resumable: 1 epoch, then resumed to 2, equals 2 epochs straight; starting over an
     /// existing state file and a NULL path are refused.
     func testResumableTrainingContinuesExactly() throws {
-        var ds: OpaquePointer? = nil
-        XCTAssertEqual(gsau_dataset_load(&ds, TestFiles.fixture("tiny.txt"), nil), GSAU_OK)
+        let ds = loadTinyDataset()
         defer { gsau_dataset_free(ds) }
-        var cfg = gsau_config()
-        gsau_config_default(&cfg)
-        cfg.embedding_size = 8; cfg.inner_size = 16; cfg.max_sequence_length = 8; cfg.batch_size = 32
+        var cfg = tinyConfig(epochs: 1)
         func embeddings(_ m: OpaquePointer?) -> [Float] {
             var out = [Float](repeating: 0, count: 21 * 8)
             XCTAssertEqual(gsau_model_item_embeddings(m, &out, Int64(out.count)), GSAU_OK)
@@ -173,12 +181,9 @@ final class ModelCAPITests: XCTestCase {
     }
 
     func testCallbackStopsTrainingAndLeavesAUsableModel() throws {
-        var ds: OpaquePointer? = nil
-        XCTAssertEqual(gsau_dataset_load(&ds, TestFiles.fixture("tiny.txt"), nil), GSAU_OK)
+        let ds = loadTinyDataset()
         defer { gsau_dataset_free(ds) }
-        var cfg = gsau_config()
-        gsau_config_default(&cfg)
-        cfg.embedding_size = 8; cfg.inner_size = 16; cfg.max_sequence_length = 8; cfg.batch_size = 32; cfg.epochs = 5
+        var cfg = tinyConfig(epochs: 5)
         var calls: Int32 = 0
         var model: OpaquePointer? = nil
         let status = gsau_train(&model, ds, &cfg, { epoch, step, _, _, _, user in

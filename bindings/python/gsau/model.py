@@ -521,14 +521,16 @@ class GSAU:
         error: Optional[GSAUError] = None
         try:
             if state_bytes is None:
+                called = "gsau_train"
                 status = _capi.gsau_train(ctypes.byref(out), dataset._require_open(),
                                           ctypes.byref(cfg), c_progress, None)
             else:
+                called = "gsau_train_resumable"
                 status = _capi.gsau_train_resumable(ctypes.byref(out), dataset._require_open(),
                                                     ctypes.byref(cfg), state_bytes, 1 if resume else 0,
                                                     c_progress, None)
             try:
-                _capi._check(status, "gsau_train")  # reads the message first, on this thread
+                _capi._check(status, called)  # reads the message first, on this thread
             except GSAUError as e:
                 error = e
         finally:
