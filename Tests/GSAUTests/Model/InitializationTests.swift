@@ -78,7 +78,8 @@ final class InitializationTests: XCTestCase {
 
         let (lightgcn, lightgcnValues) = initialized(.lightgcn)
         let usersTable = tensor("embedding_layer.user_embedding.weight", lightgcn, lightgcnValues)
-        let bound = (6 / Double(users + 64)).squareRoot()
+        let d = ModelConfig(variant: .lightgcn).embeddingSize
+        let bound = (6 / Double(users + d)).squareRoot()  // fan_in d, fan_out users
         XCTAssertTrue(usersTable.allSatisfy { abs($0) <= bound })
         XCTAssertEqual(meanAndStd(usersTable).1, bound / Double(3).squareRoot(), accuracy: 0.01 * bound)
     }
