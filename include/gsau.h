@@ -207,8 +207,8 @@ typedef struct gsau_model gsau_model;
 typedef struct gsau_config {
     uint32_t struct_size;         /* sizeof(gsau_config) */
     const char *variant;          /* "gsau-rec" (default), "gsau", "sasrec", "sasrec-u", "directau", "lightgcn",
-                                     "graphau", "gsau-rec-no-ui", "bert4rec", "bert4rec-u",
-                                     "gsau-rec-bert4rec"; borrowed for the call only */
+                                     "graphau", "gsau-rec-no-ui", "gsau-rec-no-graph", "bert4rec",
+                                     "bert4rec-u", "gsau-rec-bert4rec"; borrowed for the call only */
     double gamma;                 /* uniformity weight; < 0 = the variant's default (0.1 for GSAU) */
     int32_t embedding_size;       /* 64 */
     int32_t transformer_layers;   /* 2 */

@@ -12,6 +12,10 @@ public enum Variant: String, Sendable, CaseIterable {
     case graphau
     /// Ablation "w/o u-i uniform": GSAU(rec) without the sequence–deranged-target uniformity term.
     case gsauRecNoUI = "gsau-rec-no-ui"
+    /// Ablation "w/o graph": GSAU(rec) without the graph side, i.e. cross-entropy of the normalised
+    /// sequence vector + γ·uniformity (3 subsets), γ = 0.1. The paper prints the same numbers for
+    /// this row and for SASRec(u); the original's SASRec(u) command (`sasrec-u`) trains alignment instead.
+    case gsauRecNoGraph = "gsau-rec-no-graph"
     /// Stock SASRec: cross-entropy of the raw output h, no uniformity, N(0, 0.02) initialisation.
     case sasrec
     /// Stock LightGCN: BPR with one sampled negative per pair + 1e-5 · EmbLoss, Xavier-uniform
@@ -58,7 +62,7 @@ public enum GraphObjective: String, Sendable {
 public enum SequentialLoss: String, Sendable {
     /// align(ŝ, t̂): GSAU, SASRec(u).
     case alignment
-    /// Cross-entropy of normalize(h) · E_itemᵀ against the target: GSAU(rec).
+    /// Cross-entropy of normalize(h) · E_itemᵀ against the target: GSAU(rec) and its ablations.
     case normalizedCrossEntropy = "normalized-cross-entropy"
     /// Cross-entropy of h · E_itemᵀ (h unnormalised): stock SASRec.
     case crossEntropy = "cross-entropy"
@@ -119,6 +123,9 @@ public struct ModelConfig: Sendable, Equatable {
             userItemUniformity = variant == .gsauRec; predictWithGraph = false; alignPerLayer = false; gamma = 0.1
         case .gsau:
             useGraph = true; useSequential = true; sequentialLoss = .alignment
+            userItemUniformity = true; predictWithGraph = false; alignPerLayer = false; gamma = 0.1
+        case .gsauRecNoGraph:
+            useGraph = false; useSequential = true; sequentialLoss = .normalizedCrossEntropy
             userItemUniformity = true; predictWithGraph = false; alignPerLayer = false; gamma = 0.1
         case .sasrecU:
             useGraph = false; useSequential = true; sequentialLoss = .alignment

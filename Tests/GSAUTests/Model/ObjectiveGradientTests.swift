@@ -68,6 +68,7 @@ final class ObjectiveGradientTests: XCTestCase {
     func testDirectAU() throws { try check(.directau, dropout: 0) }
     func testGraphAUPerLayer() throws { try check(.graphau, dropout: 0) }
     func testWithoutUserItemUniformity() throws { try check(.gsauRecNoUI, dropout: 0) }
+    func testWithoutGraph() throws { try check(.gsauRecNoGraph, dropout: 0.2) }
     func testPlainSASRecCrossEntropy() throws { try check(.sasrec, dropout: 0.1) }
     func testLightGCNBPRWithEmbLoss() throws { try check(.lightgcn, dropout: 0) }
     func testBERT4RecCrossEntropyWithOutputBias() throws { try check(.bert4rec, dropout: 0.2) }

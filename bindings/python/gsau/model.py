@@ -49,7 +49,7 @@ _f64p = ctypes.POINTER(ctypes.c_double)
 #: The uniformity weight each variant uses when ``gamma=None`` (mirrors ModelConfig.swift; only
 #: used to report the effective config: the library applies its own default).
 _DEFAULT_GAMMA: Dict[str, float] = {
-    "gsau-rec": 0.1, "gsau": 0.1, "gsau-rec-no-ui": 0.1, "sasrec-u": 0.05, "sasrec": 0.0,
+    "gsau-rec": 0.1, "gsau": 0.1, "gsau-rec-no-ui": 0.1, "gsau-rec-no-graph": 0.1, "sasrec-u": 0.05, "sasrec": 0.0,
     "directau": 0.5, "graphau": 0.5, "lightgcn": 0.0,
     "bert4rec": 0.0, "bert4rec-u": 0.05, "gsau-rec-bert4rec": 0.1,
 }
@@ -328,7 +328,7 @@ class GSAU:
     ----------
     variant : str
         ``"gsau-rec"`` (default), ``"gsau"``, ``"sasrec"``, ``"sasrec-u"``, ``"directau"``,
-        ``"graphau"``, ``"gsau-rec-no-ui"``, ``"lightgcn"``, ``"bert4rec"``, ``"bert4rec-u"``,
+        ``"graphau"``, ``"gsau-rec-no-ui"``, ``"gsau-rec-no-graph"``, ``"lightgcn"``, ``"bert4rec"``, ``"bert4rec-u"``,
         ``"gsau-rec-bert4rec"`` (the BERT4Rec encoder). ``directau``, ``graphau`` and ``lightgcn`` score with the graph
         encoder (they know only their users: no :meth:`recommend_sequence`).
     gamma : float or None

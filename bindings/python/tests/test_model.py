@@ -109,6 +109,20 @@ def test_bert4rec_variants_train_save_and_report_their_defaults(tmp_path):
                 same_results(loaded.recommend(USERS[:3], N=5), (ids, scores))
 
 
+def test_reported_default_gamma_is_the_one_the_library_trains_with(tmp_path):
+    from gsau.model import _DEFAULT_GAMMA
+    with pytest.raises(gsau.InvalidArgumentError) as unknown:
+        fit("no-such-variant")
+    library_variants = str(unknown.value).split("available: ")[1].split(", ")
+    assert sorted(_DEFAULT_GAMMA) == sorted(v.strip() for v in library_variants)
+    for variant, gamma in _DEFAULT_GAMMA.items():
+        with fit(variant, params=dict(epochs=1)) as m:
+            assert m.config["gamma"] == gamma
+            m.save(tmp_path / "m.gsau")
+            with GSAU.load(tmp_path / "m.gsau") as loaded:     # the gamma stored by the library
+                assert loaded.config["gamma"] == pytest.approx(gamma), variant
+
+
 def test_fit_with_a_state_file_resumes_exactly(tmp_path):
     state = tmp_path / "run.state"
     with fit(params=dict(epochs=2)) as straight, fit(params=dict(epochs=1), state_path=state):
