@@ -328,8 +328,8 @@ class GSAU:
     ----------
     variant : str
         ``"gsau-rec"`` (default), ``"gsau"``, ``"sasrec"``, ``"sasrec-u"``, ``"directau"``,
-        ``"graphau"``, ``"gsau-rec-no-ui"``, ``"gsau-rec-no-graph"``, ``"lightgcn"``, ``"bert4rec"``, ``"bert4rec-u"``,
-        ``"gsau-rec-bert4rec"`` (the BERT4Rec encoder). ``directau``, ``graphau`` and ``lightgcn`` score with the graph
+        ``"graphau"``, ``"gsau-rec-no-ui"``, ``"gsau-rec-no-graph"``, ``"lightgcn"``, ``"bert4rec"``,
+        ``"bert4rec-u"``, ``"gsau-rec-bert4rec"`` (the BERT4Rec encoder). ``directau``, ``graphau`` and ``lightgcn`` score with the graph
         encoder (they know only their users: no :meth:`recommend_sequence`).
     gamma : float or None
         Uniformity weight; None = the variant's default (0.1 for GSAU, 0.5 for DirectAU).
