@@ -118,14 +118,11 @@ public struct ModelConfig: Sendable, Equatable {
     public init(variant: Variant = .gsauRec) {
         self.variant = variant
         switch variant {
-        case .gsauRec, .gsauRecNoUI:
-            useGraph = true; useSequential = true; sequentialLoss = .normalizedCrossEntropy
-            userItemUniformity = variant == .gsauRec; predictWithGraph = false; alignPerLayer = false; gamma = 0.1
+        case .gsauRec, .gsauRecNoUI, .gsauRecNoGraph:
+            useGraph = variant != .gsauRecNoGraph; useSequential = true; sequentialLoss = .normalizedCrossEntropy
+            userItemUniformity = variant != .gsauRecNoUI; predictWithGraph = false; alignPerLayer = false; gamma = 0.1
         case .gsau:
             useGraph = true; useSequential = true; sequentialLoss = .alignment
-            userItemUniformity = true; predictWithGraph = false; alignPerLayer = false; gamma = 0.1
-        case .gsauRecNoGraph:
-            useGraph = false; useSequential = true; sequentialLoss = .normalizedCrossEntropy
             userItemUniformity = true; predictWithGraph = false; alignPerLayer = false; gamma = 0.1
         case .sasrecU:
             useGraph = false; useSequential = true; sequentialLoss = .alignment

@@ -4,47 +4,30 @@ import XCTest
 /// The Table 2 ablations are GSAU(rec) with one part removed: on the same parameters and batches,
 /// each ablation's loss terms are GSAU(rec)'s minus that part.
 final class AblationObjectiveTests: XCTestCase {
+    /// GSAU(rec)'s fixture parameters, by tensor name.
+    private func gsauRecParameters() throws -> [String: ArraySlice<Double>] {
+        let fixture = try TinyObjectiveFixture(.gsauRec, dropout: 0)
+        let x = fixture.parameters()
+        return Dictionary(uniqueKeysWithValues: fixture.layout.slots.map { ($0.name, x[$0.offset..<($0.offset + $0.count)]) })
+    }
+
+    /// The loss terms of `variant` with every tensor taken from `source` by name (an ablation's
+    /// layout is GSAU(rec)'s or a subset of it).
     private func terms(_ variant: Variant, copying source: [String: ArraySlice<Double>]) throws -> LossTerms {
-        var config = ModelConfig(variant: variant)
-        config.embeddingSize = 8; config.innerSize = 12; config.maxSequenceLength = 6
-        config.hiddenDropout = 0; config.attentionDropout = 0
-        let dataset = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        let layout = ParameterLayout(config: config, userCount: dataset.users.count, itemCount: dataset.items.count)
-        let network = try GSAUNetwork<Double>(config: config, dataset: dataset, layout: layout)
-        var x = [Double](repeating: 0, count: layout.count)
-        for slot in layout.slots {
-            let values = try XCTUnwrap(source[slot.name], slot.name)
-            x.replaceSubrange(slot.offset..<(slot.offset + slot.count), with: values)
+        let fixture = try TinyObjectiveFixture(variant, dropout: 0)
+        var x = [Double](repeating: 0, count: fixture.layout.count)
+        for slot in fixture.layout.slots {
+            x.replaceSubrange(slot.offset..<(slot.offset + slot.count), with: try XCTUnwrap(source[slot.name], slot.name))
         }
-        var seq = SequenceBatch()
-        for (u, k) in [(1, 3), (3, 8), (5, 2), (9, 5), (12, 4)] {
-            let items = Array(dataset.items(ofUser: Int32(u)))
-            seq.inputs.append(items[0..<k], maxLength: config.maxSequenceLength)
-            seq.targets.append(items[k])
-        }
-        let graphBatch = GraphBatch(users: [1, 2, 3, 5, 8, 2], items: [1, 7, 12, 19, 20, 9], negatives: [])
-        var gradients = [Double](repeating: 0, count: layout.count)
+        var gradients = [Double](repeating: 0, count: fixture.layout.count)
         var rng = RandomGenerator(seed: 1)
         return try x.withUnsafeBufferPointer { p in
             try gradients.withUnsafeMutableBufferPointer { g in
-                try network.objective.lossAndGradients(parameters: p.baseAddress!, gradients: g.baseAddress!,
-                                                       graphBatch: graphBatch, sequenceBatch: seq, derangement: [2, 0, 4, 1, 3],
-                                                       training: true, rng: &rng)
+                try fixture.network.objective.lossAndGradients(parameters: p.baseAddress!, gradients: g.baseAddress!,
+                                                               graphBatch: fixture.graphBatch, sequenceBatch: fixture.sequenceBatch,
+                                                               derangement: fixture.derangement, training: true, rng: &rng)
             }
         }
-    }
-
-    /// GSAU(rec)'s parameters (Xavier draw, scaled up so that no term is near zero), by name.
-    private func gsauRecParameters() throws -> [String: ArraySlice<Double>] {
-        var config = ModelConfig(variant: .gsauRec)
-        config.embeddingSize = 8; config.innerSize = 12; config.maxSequenceLength = 6
-        let dataset = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        let layout = ParameterLayout(config: config, userCount: dataset.users.count, itemCount: dataset.items.count)
-        var rng = RandomGenerator(seed: 11)
-        var x = [Double](repeating: 0, count: layout.count)
-        x.withUnsafeMutableBufferPointer { layout.initialize($0.baseAddress!, rng: &rng) }
-        for i in 0..<x.count { x[i] *= 4 }
-        return Dictionary(uniqueKeysWithValues: layout.slots.map { ($0.name, x[$0.offset..<($0.offset + $0.count)]) })
     }
 
     func testWithoutGraphIsGSAURecMinusTheGraphTerms() throws {

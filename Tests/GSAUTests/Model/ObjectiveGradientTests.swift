@@ -7,31 +7,11 @@ import XCTest
 /// coordinates spread evenly over the parameter buffer (every tensor is hit).
 final class ObjectiveGradientTests: XCTestCase {
     func check(_ variant: Variant, dropout: Double, file: StaticString = #filePath, line: UInt = #line) throws {
-        var config = ModelConfig(variant: variant)
-        config.embeddingSize = 8; config.innerSize = 12; config.heads = 2
-        config.transformerLayers = 2; config.graphLayers = 2; config.maxSequenceLength = 6
-        config.hiddenDropout = dropout; config.attentionDropout = dropout
-        let dataset = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        let layout = ParameterLayout(config: config, userCount: dataset.users.count, itemCount: dataset.items.count)
-        let network = try GSAUNetwork<Double>(config: config, dataset: dataset, layout: layout)
-        var init0 = RandomGenerator(seed: 11)
-        var x = [Double](repeating: 0, count: layout.count)
-        x.withUnsafeMutableBufferPointer { layout.initialize($0.baseAddress!, rng: &init0) }
-        // Make the LayerNorm affine parameters non-trivial so their gradients are exercised.
-        var r = TestRandom(seed: 5)
-        for slot in layout.slots where slot.name.contains("LayerNorm") { for i in 0..<slot.count { x[slot.offset + i] += r.uniform(0.3) } }
-        // Scale the tables up: Xavier rows of a 21-item table are tiny and give tiny gradients.
-        for i in 0..<layout.count { x[i] *= 4 }
-
-        let graphBatch = GraphBatch(users: [1, 2, 3, 5, 8, 2], items: [1, 7, 12, 19, 20, 9],
-                                    negatives: variant == .lightgcn ? [4, 3, 16, 2, 5, 13] : [])
-        var seq = SequenceBatch()
-        for (u, k) in [(1, 3), (3, 8), (5, 2), (9, 5), (12, 4)] {
-            let items = Array(dataset.items(ofUser: Int32(u)))
-            seq.inputs.append(items[0..<k], maxLength: config.maxSequenceLength)
-            seq.targets.append(items[k])
-        }
-        var perm: [Int32] = [2, 0, 4, 1, 3]
+        let fixture = try TinyObjectiveFixture(variant, dropout: dropout)
+        let (config, layout, network, graphBatch) = (fixture.config, fixture.layout, fixture.network, fixture.graphBatch)
+        let x = fixture.parameters()
+        var seq = fixture.sequenceBatch
+        var perm = fixture.derangement
         if config.sequentialEncoder == .bert4rec {
             // Fixed cloze masks: several masked positions per input, the mask token in the inputs.
             var maskRNG = RandomGenerator(seed: 3)
