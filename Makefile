@@ -15,7 +15,7 @@ ABI     := 1
 DIST_BUILD := .build-dist
 CFLAGS_EXAMPLE := -std=c11 -O2 -Wall -Wextra -Werror -Iinclude
 
-.PHONY: all deps build demo test test-swift test-c test-python test-install test-dist bench install dist clean
+.PHONY: all deps build demo test test-swift test-golden test-c test-python test-install test-dist bench install dist clean
 
 all: build
 
@@ -34,11 +34,16 @@ demo: build
 	@echo "(3 epochs show the pipeline, not the model: GSAU(rec) learns slowly at first and a full"
 	@echo " Beauty run took 123 epochs, ~50 min at 25 s each; see docs/RESULTS.md and bench/reproduce)"
 
-test: deps test-swift test-c test-python test-install test-dist
+test: deps test-swift test-golden test-c test-python test-install test-dist
 	@echo "all tests passed"
 
 test-swift:
 	$(SWIFT) test
+
+# The golden record (Tests/golden): 3 epochs of five variants on the sample, their queries and
+# parameter checksums, equal to what the engine produced before its restructuring (issue #14).
+test-golden: build
+	$(PYTHON) Tests/golden/golden.py check $(RELEASE)/gsau-cli $(RELEASE)/libgsau.so
 
 $(RELEASE)/libgsau.so: deps
 	$(SWIFT) build -c release --product gsau
