@@ -234,6 +234,20 @@ typedef struct gsau_config {
 /* Fills *cfg with the defaults above (and struct_size). NULL is ignored. */
 GSAU_API void gsau_config_default(gsau_config *cfg);
 
+/* The variants this library trains: gsau_variant_name(i) for i in 0..gsau_variant_count()-1 is a
+ * name gsau_config.variant accepts (a static string, never freed); NULL for an index out of range.
+ * Hosts list them from here instead of keeping their own table. */
+GSAU_API int32_t gsau_variant_count(void);
+GSAU_API const char *gsau_variant_name(int32_t index);
+
+/* Resolves *cfg as gsau_train will train it: the variant NULL becomes "gsau-rec", every "the
+ * variant's default" marker (gamma < 0, hidden_dropout < 0, attention_dropout < 0, graph_layers 0)
+ * becomes the value the engine uses, and the result is validated as gsau_train validates it.
+ * On success variant points to a static string; on failure *cfg is left as it was.
+ * Errors: GSAU_E_INVALID_ARGUMENT (NULL cfg, unknown variant, a value out of range; the message
+ * names it), GSAU_E_VERSION_MISMATCH (cfg->struct_size too small). */
+GSAU_API gsau_status gsau_config_resolve(gsau_config *cfg);
+
 /* Progress callback of gsau_train. Called after every optimiser step with step in 0..steps-1 and
  * that step's loss (valid_score = NaN), and at the end of every epoch with step = -1, loss = the
  * epoch's summed loss and valid_score = the rounded validation metric. Return nonzero to stop:

@@ -63,6 +63,33 @@ public func gsau_config_default(_ cfg: UnsafeMutablePointer<gsau_config>?) {
         epochs: Int32(o.epochs), patience: Int32(o.patience), threads: Int32(o.threads))
 }
 
+/// The variants' names as C strings, index = position in `Variant.allCases` (never freed).
+private let variantNames: [UnsafeMutablePointer<CChar>?] = Variant.allCases.map { strdup($0.rawValue) }
+
+@_cdecl("gsau_variant_count")
+public func gsau_variant_count() -> Int32 { Int32(variantNames.count) }
+
+@_cdecl("gsau_variant_name")
+public func gsau_variant_name(_ index: Int32) -> UnsafePointer<CChar>? {
+    index >= 0 && Int(index) < variantNames.count ? UnsafePointer(variantNames[Int(index)]) : nil
+}
+
+@_cdecl("gsau_config_resolve")
+public func gsau_config_resolve(_ cfg: UnsafeMutablePointer<gsau_config>?) -> gsau_status {
+    withStatus("gsau_config_resolve") {
+        guard let cfg else { throw BoundaryError.invalid("cfg is NULL") }
+        let (config, _) = try configuration(UnsafePointer(cfg))
+        guard let index = Variant.allCases.firstIndex(of: config.variant) else {
+            throw BoundaryError.invalid("variant \(config.variant.rawValue) is not listed")
+        }
+        cfg.pointee.variant = UnsafePointer(variantNames[index])
+        cfg.pointee.gamma = config.gamma
+        cfg.pointee.graph_layers = Int32(config.graphLayers)
+        cfg.pointee.hidden_dropout = config.hiddenDropout
+        cfg.pointee.attention_dropout = config.attentionDropout
+    }
+}
+
 /// The engine configuration and training options a gsau_config describes (defaults when NULL).
 func configuration(_ cfg: UnsafePointer<gsau_config>?) throws -> (ModelConfig, TrainingOptions) {
     var c = gsau_config()
