@@ -16,10 +16,10 @@ final class ModelHandle: Handle {
     let userTokens: [UnsafeMutablePointer<CChar>?]
     let variantName: UnsafeMutablePointer<CChar>?
 
-    init(_ model: GSAUModel, result: TrainingResult?) {
+    init(_ model: GSAUModel, result: TrainingResult?) throws {
         self.model = model
         self.result = result
-        engine = model.queryEngine
+        engine = try QueryEngine(model: model)
         itemTokens = model.dataset.items.tokens.map { strdup($0) }
         userTokens = model.dataset.users.tokens.map { strdup($0) }
         variantName = strdup(model.config.variant.rawValue)
@@ -171,7 +171,7 @@ private func train(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ds: OpaquePoi
             return progress(Int32(record.epoch), -1, Int32(record.steps), record.lossSum, record.validationScore, userData) == 0
         }
     }
-    out.pointee = register(ModelHandle(model, result: result))
+    out.pointee = register(try ModelHandle(model, result: result))
     if result.stopReason == .aborted {
         throw GSAUError.aborted("the progress callback stopped training after \(result.history.count) epoch(s); the model holds the best epoch so far")
     }
@@ -203,14 +203,14 @@ public func gsau_model_info_get(_ m: OpaquePointer?, _ out: UnsafeMutablePointer
 public func gsau_model_evaluate(_ m: OpaquePointer?, _ split: Int32, _ ks: UnsafePointer<Int32>?, _ nKs: Int32,
                                 _ out: UnsafeMutablePointer<Double>?) -> gsau_status {
     withStatus("gsau_model_evaluate") {
-        let model = try resolveModel(m).model
+        let handle = try resolveModel(m)
         guard split == GSAU_SPLIT_VALIDATION || split == GSAU_SPLIT_TEST else {
             throw BoundaryError.invalid("split is \(split); use GSAU_SPLIT_VALIDATION (0) or GSAU_SPLIT_TEST (1)")
         }
         guard let ks, let out else { throw BoundaryError.invalid("ks and out must not be NULL") }
         guard nKs > 0 else { throw BoundaryError.invalid("n_ks must be positive (got \(nKs))") }
         let cutoffs = (0..<Int(nKs)).map { Int(ks[$0]) }
-        let metrics = try model.evaluate(split: split == GSAU_SPLIT_TEST ? .test : .validation, ks: cutoffs)
+        let metrics = try handle.model.evaluate(with: handle.engine.scorer, split: split == GSAU_SPLIT_TEST ? .test : .validation, ks: cutoffs)
         for j in 0..<cutoffs.count {
             out[4 * j] = metrics.recall[j]; out[4 * j + 1] = metrics.mrr[j]
             out[4 * j + 2] = metrics.ndcg[j]; out[4 * j + 3] = metrics.precision[j]
@@ -221,9 +221,9 @@ public func gsau_model_evaluate(_ m: OpaquePointer?, _ split: Int32, _ ks: Unsaf
 @_cdecl("gsau_model_item_embeddings")
 public func gsau_model_item_embeddings(_ m: OpaquePointer?, _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64) -> gsau_status {
     withStatus("gsau_model_item_embeddings") {
-        let model = try resolveModel(m).model
+        let handle = try resolveModel(m), model = handle.model
         guard let out else { throw BoundaryError.invalid("out is NULL") }
-        let table = try model.scoringItemTable()
+        let table = handle.engine.itemVectors()
         guard capacity >= Int64(table.count) else {
             throw BoundaryError.invalid("capacity is \(capacity) floats; the item table needs \(table.count) (\(model.itemCount) rows x \(model.config.embeddingSize))")
         }

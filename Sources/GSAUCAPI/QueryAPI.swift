@@ -18,7 +18,7 @@ public func gsau_model_load(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ path
         guard let out else { throw BoundaryError.invalid("out is NULL") }
         guard let path else { throw BoundaryError.invalid("path is NULL") }
         let model = try GSAUModel.load(from: String(cString: path))
-        out.pointee = register(ModelHandle(model, result: nil))
+        out.pointee = register(try ModelHandle(model, result: nil))
     }
 }
 

@@ -13,7 +13,7 @@ func queryBenchmark(outDir: String, dataDir: String, queries: Int) throws {
     options.epochs = 1
     let trainer = try Trainer(config: ModelConfig(variant: .gsauRec), dataset: dataset, options: options)
     let (model, _) = try trainer.train { _ in false }        // stop after the first step
-    let engine = model.queryEngine
+    let engine = try QueryEngine(model: model)
     let users = (1...Int32(dataset.userCount)).map { $0 }
     var rng = SystemRandomNumberGenerator()
     let sample = (0..<queries).map { _ in users.randomElement(using: &rng)! }

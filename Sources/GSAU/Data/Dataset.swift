@@ -222,6 +222,17 @@ public struct Dataset: Sendable {
     /// Sequential training examples with prefix augmentation: Σ (n_u − 3), targets i_1..i_{n−3}.
     public var sequentialTrainExampleCount: Int { interactionCount - 3 * userCount }
 
+    /// The training graph's edges (user, item): every training item of every user, users in id
+    /// order, each user's items oldest first (docs/MODEL.md §3.3).
+    public func trainingEdges() -> (users: [Int32], items: [Int32]) {
+        var users: [Int32] = [], items: [Int32] = []
+        users.reserveCapacity(trainInteractionCount); items.reserveCapacity(trainInteractionCount)
+        for u in 1..<Int32(self.users.count) {
+            for i in trainItems(ofUser: u) { users.append(u); items.append(i) }
+        }
+        return (users, items)
+    }
+
     /// Training-item frequencies (index = dense item id).
     public func trainItemCounts() -> [Int] {
         var counts = [Int](repeating: 0, count: items.count)

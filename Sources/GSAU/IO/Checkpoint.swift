@@ -562,12 +562,6 @@ extension GSAUModel {
     /// `versionMismatch` for any byte sequence that is not a valid checkpoint, never traps.
     public static func deserialize(_ bytes: [UInt8], source: String) throws -> GSAUModel {
         let d = try Checkpoint.decode(bytes, source: source)
-        let network: GSAUNetwork<Float>
-        do {
-            network = try GSAUNetwork<Float>(config: d.config, dataset: d.dataset, layout: d.layout)
-        } catch GSAUError.invalidArgument(let m) {
-            throw GSAUError.corruptFile(path: source, message: "rebuilding the model: \(m)")
-        }
-        return GSAUModel(config: d.config, dataset: d.dataset, layout: d.layout, parameters: d.parameters, network: network)
+        return GSAUModel(config: d.config, dataset: d.dataset, layout: d.layout, parameters: d.parameters)
     }
 }

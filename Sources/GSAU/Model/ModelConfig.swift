@@ -168,9 +168,6 @@ public struct ModelConfig: Sendable, Equatable {
     /// EmbLoss weight of the BPR objective (RecBole LightGCN's `reg_weight`).
     public static let bprRegularization = 1e-5
 
-    /// The evaluation protocol that goes with the scoring rule.
-    public var evaluationMasking: HistoryMasking { predictWithGraph ? .history : .none }
-
     /// Throws `invalidArgument` naming the first value out of range.
     public func validate() throws {
         func check(_ ok: Bool, _ message: @autoclosure () -> String) throws {

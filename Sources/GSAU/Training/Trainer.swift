@@ -139,7 +139,8 @@ public final class Trainer {
                                     sequentialRows: config.useSequential ? streams.sequentialRows : 0,
                                     stepsPerEpoch: stepsPerEpoch, blasCore: BLASInfo.coreName, blasThreads: BLASInfo.threads)
         if run.earlyStopped { result.stopReason = .earlyStopped }
-        let model = GSAUModel(config: config, dataset: dataset, layout: layout, parameters: parameters, network: network)
+        var model = GSAUModel(config: config, dataset: dataset, layout: layout, parameters: parameters)
+        let validationWorkspace = ScoringWorkspace(config: config, layout: layout)
 
         epochs: while !run.earlyStopped && run.nextEpoch < options.epochs {
             let epoch = run.nextEpoch
@@ -151,7 +152,8 @@ public final class Trainer {
             let trainSeconds = (clock.now - epochStart).seconds
             let evalStart = clock.now
             model.parameters = parameters
-            let validation = try model.evaluate(split: .validation, ks: validationKs)
+            let validation = try model.evaluate(with: Scorer(model: model), split: .validation, ks: validationKs,
+                                                workspace: validationWorkspace)
             let (score, improved, stop) = run.stopping.update(validation[options.validationMetric]!)
             if improved {
                 run.bestParameters = parameters
@@ -174,7 +176,8 @@ public final class Trainer {
         result.bestValidation = run.bestEpoch.map { run.history[$0].validation }
         model.parameters = run.bestParameters ?? parameters
         if result.bestEpoch != nil {
-            result.test = try model.evaluate(split: .test, ks: validationKs)
+            result.test = try model.evaluate(with: Scorer(model: model), split: .test, ks: validationKs,
+                                             workspace: validationWorkspace)
         }
         result.totalSeconds = earlierSeconds + (clock.now - started).seconds
         return (model, result)

@@ -85,6 +85,7 @@ final class ParityTests: XCTestCase {
         XCTAssertFalse(parameters.contains { $0.isNaN })
 
         let model = try GSAUNetwork<Float>(config: config, dataset: dataset, layout: layout)
+        let scorer = try Scorer(model: GSAUModel(config: config, dataset: dataset, layout: layout, parameters: parameters))
 
         // Evaluation at initialisation: raw full-sort scores of the first 8 users.
         let eval = json["eval_valid_at_init"] as! [String: Any]
@@ -92,10 +93,13 @@ final class ParityTests: XCTestCase {
         let users = (first8["user_id"] as! [Int]).map(Int32.init)
         let expectedScores = tensor(first8["full_sort_predict_scores"])
         var scores = [Float](repeating: 0, count: users.count * layout.itemCount)
-        try parameters.withUnsafeBufferPointer { p in
-            try users.withUnsafeBufferPointer { u in
+        var vectors = [Float](repeating: 0, count: users.count * config.embeddingSize)
+        users.withUnsafeBufferPointer { u in
+            vectors.withUnsafeMutableBufferPointer { v in
+                scorer.userVectors(users: u, history: { dataset.history(ofUser: $0, split: .validation) },
+                                   workspace: scorer.makeWorkspace(), into: v.baseAddress!)
                 scores.withUnsafeMutableBufferPointer { s in
-                    model.score(parameters: p.baseAddress!, users: u, split: .validation, into: s.baseAddress!)
+                    scorer.scores(userVectors: v.baseAddress!, rows: users.count, into: s.baseAddress!)
                 }
             }
         }

@@ -12,7 +12,7 @@ final class BlockedBatchTests: XCTestCase {
             var options = TrainingOptions()
             options.epochs = 2
             let (m, _) = try Trainer(config: c, dataset: ds, options: options).train()
-            let engine = m.queryEngine
+            let engine = try QueryEngine(model: m)
             let users = (0..<300).map { Int32(1 + $0 % 24) }      // > one block, every user several times
             XCTAssertGreaterThanOrEqual(users.count, QueryEngine.blockedBatchThreshold)
             for filter in [ItemFilter.none, ItemFilter(excludeSeen: true, excluded: [2, 5])] {

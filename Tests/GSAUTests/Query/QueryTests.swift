@@ -56,7 +56,7 @@ final class QueryTests: XCTestCase {
     func testScoresEqualTheEvaluatorsFullRankingScores() throws {
         for v in variants {
             let m = try model(v)
-            let engine = m.queryEngine, n = m.itemCount
+            let engine = try QueryEngine(model: m), n = m.itemCount
             let all = (1..<Int32(m.dataset.users.count)).map { $0 }
             var block = [Float](repeating: 0, count: all.count * n)
             all.withUnsafeBufferPointer { u in
@@ -102,9 +102,9 @@ final class QueryTests: XCTestCase {
         for v in variants {
             let m = try model(v)
             for user in users(m) {
-                assertSame(try m.recommend(user: user, count: 5), try m.queryEngine.recommend(user: user, count: 5))
+                assertSame(try m.recommend(user: user, count: 5), try try QueryEngine(model: m).recommend(user: user, count: 5))
                 assertSame(try m.recommend(user: user, count: 5, filterSeen: true),
-                           try m.queryEngine.recommend(user: user, count: 5, filterSeen: true))
+                           try try QueryEngine(model: m).recommend(user: user, count: 5, filterSeen: true))
             }
         }
     }
@@ -173,7 +173,7 @@ final class QueryTests: XCTestCase {
 
     func testIndexLevelVariantsMatchTheRawIDQueries() throws {
         for v in variants {
-            let m = try model(v), e = m.queryEngine
+            let m = try model(v), e = try QueryEngine(model: m)
             var ids = [Int32](repeating: -1, count: 8 * 4), scores = [Float](repeating: .nan, count: 8 * 4)
             var counts = [Int32](repeating: -1, count: 4)
             let filter = ItemFilter(excludeSeen: true, allowed: nil, excluded: [m.dataset.items.id(of: "3")!])
@@ -234,7 +234,7 @@ final class QueryTests: XCTestCase {
 
     func testGraphModelsRefuseSequenceQueries() throws {
         let m = try model(.directau)
-        XCTAssertTrue(m.queryEngine.predictsWithGraph)
+        XCTAssertTrue(try QueryEngine(model: m).predictsWithGraph)
         XCTAssertThrowsError(try m.recommend(sequence: ["1", "2"], count: 5)) { error in
             guard case GSAUError.invalidArgument(let message) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("known users only"), message)
@@ -243,10 +243,10 @@ final class QueryTests: XCTestCase {
 
     func testSimilarItems() throws {
         for v in variants {
-            let m = try model(v), e = m.queryEngine
+            let m = try model(v), e = try QueryEngine(model: m)
             let d = m.config.embeddingSize
             // The vectors compared: raw item table (sequential) or item layer-mean rows (graph).
-            let table: [Float] = e.predictsWithGraph ? Array(e.graphMean[(m.layout.userCount * d)...])
+            let table: [Float] = e.predictsWithGraph ? e.itemVectors()
                                                      : Array(m.parameters[m.layout.itemTable..<(m.layout.itemTable + m.itemCount * d)])
             func cosine(_ a: Int, _ b: Int) -> Double {
                 var dot = 0.0, na = 0.0, nb = 0.0
@@ -292,32 +292,27 @@ final class QueryTests: XCTestCase {
 
     // MARK: - Engine cache and workspaces
 
-    func testEngineIsCachedPerModelAndRebuiltWhenParametersChange() throws {
+    func testAnEngineScoresTheParametersItWasBuiltFrom() throws {
         let trained = try model(.directau)
-        // A second model object over the same network, so mutating it leaves the shared one alone.
-        let m = GSAUModel(config: trained.config, dataset: trained.dataset, layout: trained.layout,
-                          parameters: trained.parameters, network: trained.network)
-        let first = m.queryEngine
-        XCTAssertTrue(first === m.queryEngine)
-        XCTAssertFalse(first === trained.queryEngine)
-        let before = try m.recommend(user: "1", count: 5)
+        var m = trained                                         // a value: changing it leaves `trained` alone
+        let first = try QueryEngine(model: m)
+        let before = try first.recommend(user: "1", count: 5)
         assertSame(before, try trained.recommend(user: "1", count: 5))
         m.parameters = m.parameters.map { -$0 }                // U_g·I_gᵀ is even in the parameters...
         m.parameters[m.layout.itemTable + 8] += 1              // ...so also change one item row
-        let second = m.queryEngine
-        XCTAssertFalse(first === second)
-        XCTAssertTrue(second === m.queryEngine)
+        let second = try QueryEngine(model: m)
+        assertSame(try first.recommend(user: "1", count: 5), before)      // the first engine is a snapshot
         var row = [Float](repeating: 0, count: m.itemCount)
         [Int32(1)].withUnsafeBufferPointer { u in
             row.withUnsafeMutableBufferPointer { FullHistoryScorer(model: m).score(users: u, split: .test, into: $0.baseAddress!) }
         }
         for (a, b) in zip(second.scores(userIndex: 1), row).dropFirst() { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
-        XCTAssertNotEqual(try m.recommend(user: "1", count: 5).map(\.score), before.map(\.score))
+        XCTAssertNotEqual(try second.recommend(user: "1", count: 5).map(\.score), before.map(\.score))
     }
 
     func testWorkspacePoolKeepsAtMostItsLimitAndPerCallWorkspacesGiveTheSameResults() throws {
         let m = try model(.gsauRec)
-        let pooled = QueryEngine(model: m, poolLimit: 2), fresh = QueryEngine(model: m, poolLimit: 0)
+        let pooled = try QueryEngine(model: m, poolLimit: 2), fresh = try QueryEngine(model: m, poolLimit: 0)
         for user in users(m) {
             assertSame(try pooled.recommend(user: user, count: 5), try fresh.recommend(user: user, count: 5))
         }
@@ -335,7 +330,7 @@ final class QueryTests: XCTestCase {
         for v in variants {
             let trained = try model(v)
             let m = GSAUModel(config: trained.config, dataset: trained.dataset, layout: trained.layout,
-                              parameters: trained.parameters, network: trained.network)   // no engine yet
+                              parameters: trained.parameters)   // no engine yet
             let us = users(m), its = items(m), sequential = !m.config.predictWithGraph
             // Query q of the mix (deterministic in q).
             let query: @Sendable (Int) throws -> [Ranked] = { q in
@@ -367,7 +362,7 @@ final class QueryTests: XCTestCase {
             }
             XCTAssertEqual(group.wait(timeout: .now() + 300), .success)
             let reference = GSAUModel(config: trained.config, dataset: trained.dataset, layout: trained.layout,
-                                      parameters: trained.parameters, network: trained.network)
+                                      parameters: trained.parameters)
             for q in 0..<(threads * perThread) {
                 let expected = try { () throws -> [Ranked] in
                     // Single-threaded, through a separate model's engine.
@@ -409,13 +404,12 @@ final class QueryTests: XCTestCase {
         for variant in [Variant.gsauRec, .directau] {
             let config = ModelConfig(variant: variant)
             let layout = ParameterLayout(config: config, userCount: ds.users.count, itemCount: ds.items.count)
-            let network = try GSAUNetwork<Float>(config: config, dataset: ds, layout: layout)
             var parameters = [Float](repeating: 0, count: layout.count)
             var rng = RandomGenerator(seed: 1)
             parameters.withUnsafeMutableBufferPointer { layout.initialize($0.baseAddress!, rng: &rng) }
-            let m = GSAUModel(config: config, dataset: ds, layout: layout, parameters: parameters, network: network)
+            let m = GSAUModel(config: config, dataset: ds, layout: layout, parameters: parameters)
             let start = clock.now
-            let engines = [("pool", QueryEngine(model: m)), ("per-call", QueryEngine(model: m, poolLimit: 0))]
+            let engines = [("pool", try QueryEngine(model: m)), ("per-call", try QueryEngine(model: m, poolLimit: 0))]
             print("\(variant.rawValue): two engines built in \(Int(microseconds(clock.now - start) / 1000)) ms")
             var generator = RandomGenerator(seed: 3)
             let users = (0..<2000).map { _ in ds.users.tokens[1 + Int(generator.next() % UInt64(ds.userCount))] }

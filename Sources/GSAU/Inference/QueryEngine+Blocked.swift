@@ -5,9 +5,9 @@ extension QueryEngine {
     static let blockedBatchThreshold = 64
     static let scoringBlock = 256
 
-    /// Top-`count` for many users, scored in blocks of users: one encoder pass over the block's
-    /// sequences (or a gather of the graph's user rows), one matrix product against the item table
-    /// (the table is read once per block instead of once per user), then top-K per row in parallel.
+    /// Top-`count` for many users, scored in blocks of users: the block's user vectors (one encoder
+    /// pass, or a gather of graph rows), one matrix product against the item vectors (read once
+    /// per block instead of once per user), then top-K per row in parallel.
     /// Scores equal the single-user path's up to float rounding (a gemm instead of a gemv sums in
     /// another order), so exact near-ties may order differently. Inputs are validated by the caller.
     func recommendBlocked(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
@@ -21,23 +21,10 @@ extension QueryEngine {
         while start < userIndices.count {
             let b = min(block, userIndices.count - start)
             let users = UnsafeBufferPointer(rebasing: userIndices[start..<(start + b)])
-            if predictsWithGraph {
-                graphMean.withUnsafeBufferPointer { g in
-                    for r in 0..<b { (h + r * d).update(from: g.baseAddress! + Int(users[r]) * d, count: d) }
-                    matmul(h, g.baseAddress! + layout.userCount * d, transB: true, into: rows, m: b, n: items, k: d)
-                }
-            } else {
-                pool.withWorkspace { ws in
-                    ws.packed.removeAll()
-                    for u in users { ws.encoder!.appendPredictionInput(dataset.items(ofUser: u), to: &ws.packed) }
-                    var unused = RandomGenerator(seed: 0)   // eval mode draws nothing
-                    parameters.withUnsafeBufferPointer { p in
-                        ws.encoder!.forward(parameters: p.baseAddress!, batch: ws.packed, training: false, rng: &unused, output: h)
-                        matmul(h, p.baseAddress! + layout.itemTable, transB: true, into: rows, m: b, n: items, k: d)
-                        if let bias = layout.outputBias { addRowVector(p.baseAddress! + bias, to: rows, rows: b, columns: items) }
-                    }
-                }
+            pool.withWorkspace { ws in
+                scorer.userVectors(users: users, history: { dataset.items(ofUser: $0) }, workspace: ws.scoring, into: h)
             }
+            scorer.scores(userVectors: h, rows: b, into: rows)
             // Top-K per row, rows split over the cores; each chunk has its own filter mask.
             let job = UnsafeSendable((rows, ids + start * count, scores + start * count, counts + start))
             let history = self.dataset

@@ -8,7 +8,7 @@ import Glibc
 /// not `Mutex` (whose futex and atomics live in the uninstrumented standard library): with
 /// `Mutex`, every hand-over of a pooled workspace between threads was reported as a race
 /// (`swift test --sanitize=thread --filter Query`); with this lock the query tests run clean.
-final class QueryLock<Value>: @unchecked Sendable {
+final class Lock<Value>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
 

@@ -1,32 +1,29 @@
-/// The mutable state of one query: a SASRec encoder with its activation buffers (sequential
-/// models), the packed input, the output vector h, the score row and the filter mask.
+/// The mutable state of one query: the scorer's workspace (the sequential encoder and its
+/// buffers), the user vector v, the score row and the filter mask.
 ///
 /// A workspace is used by one query at a time; `WorkspacePool` hands them out, so concurrent
-/// queries never share one (the shared `GSAUNetwork`'s encoder is never used for queries).
+/// queries never share one.
 final class InferenceWorkspace: @unchecked Sendable {
-    /// nil for graph-predicting models, which need no encoder.
-    let encoder: SequenceEncoder<Float>?
-    var packed = PackedSequences()
-    /// h [d] of the sequence encoder.
-    let h: UnsafeMutablePointer<Float>
+    let scoring: ScoringWorkspace
+    /// v [d]: the query's user vector.
+    let vector: UnsafeMutablePointer<Float>
     /// One score row [itemCount] (padding column included).
     let scores: UnsafeMutableBufferPointer<Float>
     /// Exclusion mask [itemCount] of the query's filter.
     let mask: UnsafeMutableBufferPointer<Bool>
 
-    init(config: ModelConfig, layout: ParameterLayout, needsEncoder: Bool) {
-        encoder = needsEncoder ? SequenceEncoder<Float>(config: config, layout: layout) : nil
-        packed = PackedSequences(capacity: config.maxSequenceLength, sequences: 1)
-        h = .allocate(capacity: config.embeddingSize)
-        h.initialize(repeating: 0, count: config.embeddingSize)
-        scores = .allocate(capacity: layout.itemCount)
+    init(scorer: Scorer) {
+        scoring = scorer.makeWorkspace()
+        vector = .allocate(capacity: scorer.width)
+        vector.initialize(repeating: 0, count: scorer.width)
+        scores = .allocate(capacity: scorer.itemCount)
         scores.initialize(repeating: 0)
-        mask = .allocate(capacity: layout.itemCount)
+        mask = .allocate(capacity: scorer.itemCount)
         mask.initialize(repeating: false)
     }
 
     deinit {
-        h.deallocate()
+        vector.deallocate()
         scores.deallocate()
         mask.deallocate()
     }
@@ -39,7 +36,7 @@ final class InferenceWorkspace: @unchecked Sendable {
 /// workspace costs a few hundred small allocations, about 10–20 % of a Beauty-sized top-10 query;
 /// the pool removes that for a lock round trip).
 final class WorkspacePool: @unchecked Sendable {
-    private let idle = QueryLock<[InferenceWorkspace]>([])
+    private let idle = Lock<[InferenceWorkspace]>([])
     private let make: @Sendable () -> InferenceWorkspace
     let limit: Int
 

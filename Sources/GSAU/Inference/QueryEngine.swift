@@ -4,13 +4,10 @@ import Dispatch
 /// Read-only, reentrant queries on a trained model: top-K recommendations for known users, for
 /// anonymous item sequences and for batches of users, and similar items.
 ///
-/// An engine is an immutable snapshot of a model's parameters plus what prediction derives from
-/// them once (model-spec §2.5):
-/// - sequential predictors (GSAU, GSAU(rec), SASRec(u), SASRec): scores = h · E_itemᵀ, h the SASRec
-///   output in eval mode for the history's last `maxSequenceLength` items; each query runs its own
-///   encoder in its own workspace (see `WorkspacePool`), never the model's shared network;
-/// - graph predictors (DirectAU, GraphAU): scores = U_g[u] · I_gᵀ with the LightGCN layer means of
-///   the training graph, propagated once when the engine is built and then only read.
+/// An engine is an immutable snapshot of a model: its `Scorer` (the one scoring rule, docs/MODEL.md
+/// §7.1; graph-scored models propagate once when the engine is built), the dataset's id maps and
+/// histories, and the item norms `similarItems` needs. Each query scores in its own workspace
+/// (see `WorkspacePool`).
 ///
 /// Thread safety: every method may be called from any number of threads at once (conventions
 /// §4.5). The engine never changes after `init`; per-query state lives in workspaces taken from a
@@ -30,12 +27,9 @@ public final class QueryEngine: @unchecked Sendable {
     public let config: ModelConfig
     public let dataset: Dataset
     public let layout: ParameterLayout
-    /// The parameters scored with (shares storage with the model's array it was built from).
-    let parameters: [Float]
-    /// Graph predictors: the layer-mean table [users + items, d] of the training graph (users
-    /// first, items from row `layout.userCount`); empty for sequential predictors.
-    let graphMean: [Float]
-    /// 1 / ‖v_i‖ of the item vectors `similarItems` compares (0 for a zero vector and for padding).
+    /// The scoring rule over the model's parameters.
+    public let scorer: Scorer
+    /// 1 / ‖w_i‖ of the item vectors `similarItems` compares (0 for a zero vector and for padding).
     let inverseItemNorms: [Float]
     let pool: WorkspacePool
 
@@ -44,45 +38,20 @@ public final class QueryEngine: @unchecked Sendable {
     /// Number of score columns: items including the padding id 0.
     public var itemCount: Int { layout.itemCount }
 
-    /// Builds the engine for `model`'s current parameters. For graph predictors this runs one
-    /// LightGCN propagation (the only costly part). `poolLimit` caps the idle workspaces kept
-    /// (default: twice the CPU count; 0 = a fresh workspace per query).
-    public convenience init(model: GSAUModel) { self.init(model: model, poolLimit: 2 * processorCount) }
+    /// Builds the engine for `model`. For graph-scored models this runs one LightGCN propagation
+    /// (the only costly part). `poolLimit` caps the idle workspaces kept (default: twice the CPU
+    /// count; 0 = a fresh workspace per query).
+    public convenience init(model: GSAUModel) throws { try self.init(model: model, poolLimit: 2 * processorCount) }
 
-    init(model: GSAUModel, poolLimit: Int) {
-        let config = model.config, layout = model.layout, parameters = model.parameters
-        self.config = config
-        self.dataset = model.dataset
-        self.layout = layout
-        self.parameters = parameters
-        let d = config.embeddingSize, items = layout.itemCount
-        let graph = config.predictWithGraph ? model.network.objective.graph : nil
-        precondition(!config.predictWithGraph || graph != nil, "a graph-predicting network has a graph encoder")
-        if let graph {
-            // One propagation with the engine's own buffers (the network's workspace is not touched).
-            let nodes = layout.userCount + items, k = config.graphLayers
-            var layers = [Float](repeating: 0, count: (k + 1) * nodes * d)
-            var mean = [Float](repeating: 0, count: nodes * d)
-            parameters.withUnsafeBufferPointer { p in
-                layers.withUnsafeMutableBufferPointer { l in
-                    mean.withUnsafeMutableBufferPointer { m in
-                        lightGCNForward(adjacency: graph.adjacency, userTable: p.baseAddress! + layout.userTable!,
-                                        itemTable: p.baseAddress! + layout.itemTable,
-                                        userCount: layout.userCount, itemCount: items, width: d, layerCount: k,
-                                        layers: l.baseAddress!, mean: m.baseAddress!)
-                    }
-                }
-            }
-            graphMean = mean
-        } else {
-            graphMean = []
-        }
-        let graphMean = self.graphMean
-        // Inverse norms of the vectors similarItems compares.
+    init(model: GSAUModel, poolLimit: Int) throws {
+        config = model.config
+        dataset = model.dataset
+        layout = model.layout
+        let scorer = try Scorer(model: model)
+        self.scorer = scorer
+        let items = layout.itemCount, d = config.embeddingSize
         var inverse = [Float](repeating: 0, count: items)
-        let itemOffset = graph != nil ? layout.userCount * d : layout.itemTable
-        (graph != nil ? graphMean : parameters).withUnsafeBufferPointer { t in
-            let table = t.baseAddress! + itemOffset
+        scorer.withItemVectors { table in
             for i in 1..<max(1, items) {
                 var s: Float = 0
                 for j in 0..<d { s += table[i * d + j] * table[i * d + j] }
@@ -91,10 +60,7 @@ public final class QueryEngine: @unchecked Sendable {
             }
         }
         inverseItemNorms = inverse
-        let needsEncoder = !config.predictWithGraph
-        pool = WorkspacePool(limit: poolLimit) {
-            InferenceWorkspace(config: config, layout: layout, needsEncoder: needsEncoder)
-        }
+        pool = WorkspacePool(limit: poolLimit) { InferenceWorkspace(scorer: scorer) }
     }
 
     // MARK: - Public queries (raw ids)
@@ -206,33 +172,19 @@ public final class QueryEngine: @unchecked Sendable {
 
     /// Full score row for a known user (all items as history) into `workspace.scores`.
     func scoreUser(_ u: Int32, in workspace: InferenceWorkspace) {
-        if predictsWithGraph {
-            let d = config.embeddingSize
-            graphMean.withUnsafeBufferPointer { g in
-                matvec(g.baseAddress! + layout.userCount * d, rows: layout.itemCount, columns: d,
-                       g.baseAddress! + Int(u) * d, into: workspace.scores.baseAddress!)
-            }
-        } else {
-            scoreSequence(dataset.items(ofUser: u), in: workspace)
+        var user = u
+        withUnsafePointer(to: &user) { p in
+            scorer.userVectors(users: UnsafeBufferPointer(start: p, count: 1), history: { dataset.items(ofUser: $0) },
+                               workspace: workspace.scoring, into: workspace.vector)
         }
+        scorer.scores(userVectors: workspace.vector, rows: 1, into: workspace.scores.baseAddress!)
     }
 
     /// Full score row after `sequence` (non-empty, real item ids) into `workspace.scores`
-    /// (sequential predictors only).
+    /// (sequence-scored models only).
     func scoreSequence(_ sequence: ArraySlice<Int32>, in workspace: InferenceWorkspace) {
-        let d = config.embeddingSize
-        workspace.packed.removeAll()
-        workspace.encoder!.appendPredictionInput(sequence, to: &workspace.packed)
-        var unused = RandomGenerator(seed: 0)   // eval mode draws nothing
-        parameters.withUnsafeBufferPointer { p in
-            workspace.encoder!.forward(parameters: p.baseAddress!, batch: workspace.packed, training: false,
-                                       rng: &unused, output: workspace.h)
-            matvec(p.baseAddress! + layout.itemTable, rows: layout.itemCount, columns: d, workspace.h,
-                   into: workspace.scores.baseAddress!)
-            if let bias = layout.outputBias {
-                addRowVector(p.baseAddress! + bias, to: workspace.scores.baseAddress!, rows: 1, columns: layout.itemCount)
-            }
-        }
+        scorer.sequenceVectors(count: 1, workspace: workspace.scoring, into: workspace.vector) { _ in sequence }
+        scorer.scores(userVectors: workspace.vector, rows: 1, into: workspace.scores.baseAddress!)
     }
 
     /// The user's score row as an array (tests and tools).
@@ -254,12 +206,12 @@ public final class QueryEngine: @unchecked Sendable {
         }
     }
 
+    /// Cosine similarity of item `item`'s vector with every item vector, top `count` (the item
+    /// itself and padding excluded).
     func rankSimilar(_ item: Int32, count: Int) -> [(id: Int32, score: Float)] {
         pool.withWorkspace { ws in
             let d = config.embeddingSize
-            let offset = predictsWithGraph ? layout.userCount * d : layout.itemTable
-            (predictsWithGraph ? graphMean : parameters).withUnsafeBufferPointer { t in
-                let table = t.baseAddress! + offset
+            scorer.withItemVectors { table in
                 matvec(table, rows: layout.itemCount, columns: d, table + Int(item) * d, into: ws.scores.baseAddress!)
             }
             let s = ws.scores, inverse = inverseItemNorms
@@ -338,20 +290,6 @@ public final class QueryEngine: @unchecked Sendable {
         for (k, entry) in top.enumerated() { ids[k] = entry.id; scores[k] = entry.score }
         return top.count
     }
-}
-
-/// y[rows] = A[rows, columns] · x[columns] (A row-major): one score per item row.
-///
-/// A matrix-vector product (`sgemv`), not `matmul` with m = 1: OpenBLAS's sgemm packs the whole
-/// item table on every call, which made a Beauty-sized row about 4× slower (~250 µs vs ~60 µs).
-/// The results equal the batched `matmul` scores of the evaluator up to float rounding (the
-/// summation order differs), not bit for bit.
-@inline(__always)
-func matvec(_ a: UnsafePointer<Float>, rows: Int, columns: Int, _ x: UnsafePointer<Float>,
-            into y: UnsafeMutablePointer<Float>) {
-    if rows == 0 { return }
-    _ = ProductThreads.singleThreadedBLAS
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, a, Int32(columns), x, 1, 0, y, 1)
 }
 
 /// Runs `body(0..<n)` in parallel (one call serially); each index exactly once.
