@@ -52,15 +52,13 @@ func resolveModel(_ m: OpaquePointer?) throws -> ModelHandle {
 @_cdecl("gsau_config_default")
 public func gsau_config_default(_ cfg: UnsafeMutablePointer<gsau_config>?) {
     guard let cfg else { return }
-    let d = ModelConfig(variant: .gsauRec), o = TrainingOptions()
-    cfg.pointee = gsau_config(
-        struct_size: UInt32(MemoryLayout<gsau_config>.size), variant: nil, gamma: -1,
-        embedding_size: Int32(d.embeddingSize), transformer_layers: Int32(d.transformerLayers), graph_layers: 0,
-        heads: Int32(d.heads), inner_size: Int32(d.innerSize), max_sequence_length: Int32(d.maxSequenceLength),
-        hidden_dropout: -1, attention_dropout: -1, layer_norm_eps: d.layerNormEps,
-        batch_size: Int32(d.batchSize), learning_rate: d.learningRate, beta1: d.beta1, beta2: d.beta2,
-        adam_epsilon: d.adamEpsilon, weight_decay: d.weightDecay, seed: d.seed,
-        epochs: Int32(o.epochs), patience: Int32(o.patience), threads: Int32(o.threads))
+    let options = TrainingOptions()
+    var c = gsau_config()
+    c.struct_size = UInt32(MemoryLayout<gsau_config>.size)
+    store(ModelConfig(), into: &c)
+    storeDefaultMarkers(into: &c)
+    c.epochs = Int32(options.epochs); c.patience = Int32(options.patience); c.threads = Int32(options.threads)
+    cfg.pointee = c
 }
 
 /// The variants' names as C strings, index = position in `Variant.allCases` (never freed).
@@ -82,11 +80,8 @@ public func gsau_config_resolve(_ cfg: UnsafeMutablePointer<gsau_config>?) -> gs
         guard let index = Variant.allCases.firstIndex(of: config.variant) else {
             throw BoundaryError.invalid("variant \(config.variant.rawValue) is not listed")
         }
+        store(config, into: &cfg.pointee)
         cfg.pointee.variant = UnsafePointer(variantNames[index])
-        cfg.pointee.gamma = config.gamma
-        cfg.pointee.graph_layers = Int32(config.graphLayers)
-        cfg.pointee.hidden_dropout = config.hiddenDropout
-        cfg.pointee.attention_dropout = config.attentionDropout
     }
 }
 
@@ -102,29 +97,11 @@ func configuration(_ cfg: UnsafePointer<gsau_config>?) throws -> (ModelConfig, T
     guard let variant = Variant(rawValue: name) else {
         throw GSAUError.invalidArgument("unknown variant '\(name)'; available: \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
     }
-    var config = ModelConfig(variant: variant)
-    if c.gamma >= 0 { config.gamma = c.gamma }
-    config.embeddingSize = Int(c.embedding_size)
-    config.transformerLayers = Int(c.transformer_layers)
-    config.graphLayers = c.graph_layers == 0 ? Int(c.transformer_layers) : Int(c.graph_layers)
-    config.heads = Int(c.heads)
-    config.innerSize = Int(c.inner_size)
-    config.maxSequenceLength = Int(c.max_sequence_length)
-    if !(c.hidden_dropout < 0) { config.hiddenDropout = c.hidden_dropout }          // NaN is kept, and refused below
-    if !(c.attention_dropout < 0) { config.attentionDropout = c.attention_dropout }
-    config.layerNormEps = c.layer_norm_eps
-    config.batchSize = Int(c.batch_size)
-    config.learningRate = c.learning_rate
-    config.beta1 = c.beta1
-    config.beta2 = c.beta2
-    config.adamEpsilon = c.adam_epsilon
-    config.weightDecay = c.weight_decay
-    config.seed = c.seed
+    let config = try ModelConfig.resolved(variant: variant, overrides: configOverrides(c))
     var options = TrainingOptions()
     options.epochs = Int(c.epochs)
     options.patience = Int(c.patience)
     options.threads = Int(c.threads)
-    try config.validate()
     try options.validate()
     return (config, options)
 }
@@ -267,25 +244,8 @@ public func gsau_model_config_get(_ m: OpaquePointer?, _ cfg: UnsafeMutablePoint
         let handle = try resolveModel(m)
         guard let cfg else { throw BoundaryError.invalid("cfg is NULL") }
         try checkStructSize(cfg.pointee.struct_size, minimum: MemoryLayout<gsau_config>.size, "gsau_config")
-        let c = handle.model.config
         gsau_config_default(cfg)
+        store(handle.model.config, into: &cfg.pointee)
         cfg.pointee.variant = UnsafePointer(handle.variantName)
-        cfg.pointee.gamma = c.gamma
-        cfg.pointee.embedding_size = Int32(c.embeddingSize)
-        cfg.pointee.transformer_layers = Int32(c.transformerLayers)
-        cfg.pointee.graph_layers = Int32(c.graphLayers)
-        cfg.pointee.heads = Int32(c.heads)
-        cfg.pointee.inner_size = Int32(c.innerSize)
-        cfg.pointee.max_sequence_length = Int32(c.maxSequenceLength)
-        cfg.pointee.hidden_dropout = c.hiddenDropout
-        cfg.pointee.attention_dropout = c.attentionDropout
-        cfg.pointee.layer_norm_eps = c.layerNormEps
-        cfg.pointee.batch_size = Int32(c.batchSize)
-        cfg.pointee.learning_rate = c.learningRate
-        cfg.pointee.beta1 = c.beta1
-        cfg.pointee.beta2 = c.beta2
-        cfg.pointee.adam_epsilon = c.adamEpsilon
-        cfg.pointee.weight_decay = c.weightDecay
-        cfg.pointee.seed = c.seed
     }
 }

@@ -4,7 +4,8 @@ import Glibc
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a model (any variant of the paper), report validation/test metrics, print recommendations.")
+        abstract: "Train a model (any variant of the paper), report validation/test metrics, print recommendations.",
+        discussion: ModelOptions.help)
 
     @OptionGroup var data: DataOptions
 
@@ -14,20 +15,6 @@ struct Train: ParsableCommand {
     @Option(help: "Maximum epochs.") var epochs: Int = 300
     @Option(help: "Early-stopping patience (epochs without improvement of the rounded validation metric).") var patience: Int = 10
     @Option(help: "Validation metric for model selection.") var validMetric: String = "ndcg@20"
-    @Option(help: "Uniformity weight gamma (default: the variant's).") var gamma: Double?
-    @Option(help: "Embedding size.") var embeddingSize: Int = 64
-    @Option(help: "Transformer layers (also the LightGCN depth unless --graph-layers is given).") var layers: Int = 2
-    @Option(help: "LightGCN propagation depth (default: --layers).") var graphLayers: Int?
-    @Option(help: "Attention heads.") var heads: Int = 2
-    @Option(help: "Feed-forward inner size.") var innerSize: Int = 256
-    @Option(help: "Hidden and attention dropout (default: the variant's, 0.5; 0.2 for BERT4Rec).") var dropout: Double?
-    @Option(help: "BERT4Rec: probability of masking each training item.") var maskRatio: Double = 0.2
-    @Option(help: "BERT4Rec: probability that a training batch masks only the last items.") var ftRatio: Double = 0.5
-    @Option(help: "Maximum sequence length.") var maxLength: Int = 50
-    @Option(help: "Batch size of each stream.") var batchSize: Int = 512
-    @Option(help: "Adam learning rate.") var lr: Double = 1e-3
-    @Option(help: "Adam weight decay.") var weightDecay: Double = 0
-    @Option(help: "Random seed.") var seed: UInt64 = 2020
     @Option(help: "Threads a matrix product is split over (0 = one per CPU).") var threads: Int = 0
     @Option(help: "Write the machine-readable result (JSON) to this file; while training it holds the history so far (\"stop_reason\": \"running\").") var json: String?
     @Option(help: "Keep the training state (parameters, optimizer, random streams, history) in this file, rewritten after every epoch, so that --resume can continue the run.") var state: String?
@@ -35,20 +22,15 @@ struct Train: ParsableCommand {
     @Option(help: "Save the trained model (best epoch) to this checkpoint file, for `gsau-cli query`.") var save: String?
     @Option(help: "Print the top-10 recommendations for this raw user id after training.") var recommendUser: String?
     @Flag(help: "Only print the final summary.") var quiet = false
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Model options: see MODEL OPTIONS below.", valueName: "model-options"))
+    var modelOptions: [String] = []
 
     func run() throws {
         warnAboutBLAS()
         guard let v = Variant(rawValue: variant) else {
             throw ValidationError("unknown variant '\(variant)'; available: \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        var config = ModelConfig(variant: v)
-        if let gamma { config.gamma = gamma }
-        config.embeddingSize = embeddingSize; config.transformerLayers = layers; config.graphLayers = graphLayers ?? layers
-        config.heads = heads; config.innerSize = innerSize
-        if let dropout { config.hiddenDropout = dropout; config.attentionDropout = dropout }
-        config.maskRatio = maskRatio; config.finetuneRatio = ftRatio
-        config.maxSequenceLength = maxLength; config.batchSize = batchSize
-        config.learningRate = lr; config.weightDecay = weightDecay; config.seed = seed
+        let config = try ModelConfig.resolved(variant: v, overrides: try ModelOptions.overrides(modelOptions))
         var options = TrainingOptions()
         options.epochs = epochs; options.patience = patience; options.validationMetric = validMetric; options.threads = threads
         options.statePath = state

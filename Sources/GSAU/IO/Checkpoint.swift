@@ -85,12 +85,6 @@ enum Checkpoint {
     static let formatVersion: UInt32 = 2
     /// Versions this reader accepts: 1 lacks the BERT4Rec fields, which then keep their defaults.
     static let readableVersions: ClosedRange<UInt32> = 1...2
-    static let fieldsAddedInVersion2: Set<String> = ["sequential_encoder", "mask_ratio", "finetune_ratio"]
-
-    /// The config fields a file of `version` stores, in order.
-    static func configFields(version: UInt32) -> [ConfigField] {
-        version >= 2 ? configFields : configFields.filter { !fieldsAddedInVersion2.contains($0.name) }
-    }
     static let preambleSize = 20
     static let trailerSize = 4
     static let blobAlignment = 64
@@ -108,103 +102,6 @@ enum Checkpoint {
         let digits = String(v, radix: 16)
         return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
-
-    // MARK: config fields
-
-    enum FieldType: UInt8 {
-        case bool = 1, int = 2, uint = 3, float = 4, string = 5
-        var name: String {
-            switch self { case .bool: "bool"; case .int: "int"; case .uint: "uint"; case .float: "f64"; case .string: "str" }
-        }
-    }
-
-    enum Value {
-        case bool(Bool), int(Int), uint(UInt64), float(Double), string(String)
-        var type: FieldType {
-            switch self { case .bool: .bool; case .int: .int; case .uint: .uint; case .float: .float; case .string: .string }
-        }
-    }
-
-    /// One ModelConfig field: its name in the file, how to read it from a config and how to set it
-    /// (returning a problem description for values no config can hold).
-    struct ConfigField {
-        let name: String
-        let type: FieldType
-        let get: (ModelConfig) -> Value
-        let set: (inout ModelConfig, Value) -> String?
-
-        static func bool(_ name: String, _ key: WritableKeyPath<ModelConfig, Bool>) -> ConfigField {
-            ConfigField(name: name, type: .bool, get: { .bool($0[keyPath: key]) }, set: { c, v in
-                guard case .bool(let b) = v else { return "wrong type" }
-                c[keyPath: key] = b; return nil
-            })
-        }
-        /// `limit`: the largest value this reader accepts (sizes that no tensor bounds, e.g. a
-        /// graph-only model's unused max_sequence_length, still size query workspaces).
-        static func int(_ name: String, _ key: WritableKeyPath<ModelConfig, Int>, limit: Int) -> ConfigField {
-            ConfigField(name: name, type: .int, get: { .int($0[keyPath: key]) }, set: { c, v in
-                guard case .int(let i) = v else { return "wrong type" }
-                guard i <= limit else { return "\(i) exceeds the limit of \(limit) this reader accepts" }
-                c[keyPath: key] = i; return nil
-            })
-        }
-        static func uint(_ name: String, _ key: WritableKeyPath<ModelConfig, UInt64>) -> ConfigField {
-            ConfigField(name: name, type: .uint, get: { .uint($0[keyPath: key]) }, set: { c, v in
-                guard case .uint(let u) = v else { return "wrong type" }
-                c[keyPath: key] = u; return nil
-            })
-        }
-        static func float(_ name: String, _ key: WritableKeyPath<ModelConfig, Double>) -> ConfigField {
-            ConfigField(name: name, type: .float, get: { .float($0[keyPath: key]) }, set: { c, v in
-                guard case .float(let x) = v else { return "wrong type" }
-                guard x.isFinite else { return "\(x) is not finite" }
-                c[keyPath: key] = x; return nil
-            })
-        }
-        static func enumeration<E: RawRepresentable>(_ name: String, _ key: WritableKeyPath<ModelConfig, E>,
-                                                     known: [E]) -> ConfigField where E.RawValue == String {
-            ConfigField(name: name, type: .string, get: { .string($0[keyPath: key].rawValue) }, set: { c, v in
-                guard case .string(let s) = v else { return "wrong type" }
-                guard let e = E(rawValue: s) else {
-                    return "unknown value '\(s)' (known: \(known.map(\.rawValue).joined(separator: ", ")))"
-                }
-                c[keyPath: key] = e; return nil
-            })
-        }
-    }
-
-    /// Every ModelConfig field, in declaration order, under its JSON result name.
-    static let configFields: [ConfigField] = [
-        .enumeration("variant", \.variant, known: Variant.allCases),
-        .bool("use_graph", \.useGraph),
-        .bool("use_sequential", \.useSequential),
-        .enumeration("sequential_loss", \.sequentialLoss, known: [.alignment, .normalizedCrossEntropy, .crossEntropy]),
-        .bool("sequential_uniformity", \.sequentialUniformity),
-        .bool("user_item_uniformity", \.userItemUniformity),
-        .bool("predict_with_graph", \.predictWithGraph),
-        .bool("align_per_layer", \.alignPerLayer),
-        .float("gamma", \.gamma),
-        .enumeration("initialization", \.initialization, known: [.xavierNormal, .normal002, .xavierUniform]),
-        .enumeration("sequential_encoder", \.sequentialEncoder, known: SequentialEncoderKind.allCases),
-        .float("mask_ratio", \.maskRatio),
-        .float("finetune_ratio", \.finetuneRatio),
-        .int("embedding_size", \.embeddingSize, limit: 1 << 16),
-        .int("transformer_layers", \.transformerLayers, limit: 1 << 10),
-        .int("graph_layers", \.graphLayers, limit: maxGraphLayers),
-        .int("heads", \.heads, limit: 1 << 16),
-        .int("inner_size", \.innerSize, limit: 1 << 20),
-        .float("hidden_dropout", \.hiddenDropout),
-        .float("attention_dropout", \.attentionDropout),
-        .float("layer_norm_eps", \.layerNormEps),
-        .int("max_sequence_length", \.maxSequenceLength, limit: 1 << 20),
-        .int("batch_size", \.batchSize, limit: 1 << 24),
-        .float("learning_rate", \.learningRate),
-        .float("beta1", \.beta1),
-        .float("beta2", \.beta2),
-        .float("adam_epsilon", \.adamEpsilon),
-        .float("weight_decay", \.weightDecay),
-        .uint("seed", \.seed),
-    ]
 
     // MARK: writing
 
@@ -248,12 +145,12 @@ enum Checkpoint {
             w.u64(0)                                   // header_length, patched below
 
             // 1. config
-            let fields = Checkpoint.configFields(version: version)
+            let fields = ConfigSchema.fields(inFormatVersion: version)
             w.u32(UInt32(fields.count))
             for field in fields {
                 try w.string(field.name, field: "config field name")
-                let value = field.get(config)
-                w.u8(value.type.rawValue)
+                let value = field.value(in: config)
+                w.u8(field.kind.rawValue)
                 switch value {
                 case .bool(let b): w.u8(b ? 1 : 0)
                 case .int(let i): w.i64(Int64(i))
@@ -346,7 +243,7 @@ enum Checkpoint {
         var r = ByteReader(bytes, range: preambleSize..<headerEnd, source: source)
 
         // 1. config
-        let fields = configFields(version: version)
+        let fields = ConfigSchema.fields(inFormatVersion: version)
         let fieldCount = try r.u32("config.field_count")
         guard fieldCount == fields.count else {
             throw r.error("config.field_count", "\(fieldCount), expected \(fields.count) for format version \(version)")
@@ -359,11 +256,11 @@ enum Checkpoint {
             }
             let f = "config.\(name)"
             let code = try r.u8(f + " type")
-            guard code == field.type.rawValue else {
-                throw r.error(f, "type code \(code), expected \(field.type.rawValue) (\(field.type.name))")
+            guard code == field.kind.rawValue else {
+                throw r.error(f, "type code \(code), expected \(field.kind.rawValue) (\(field.kind.name))")
             }
-            let value: Value
-            switch field.type {
+            let value: ConfigValue
+            switch field.kind {
             case .bool:
                 let b = try r.u8(f)
                 guard b <= 1 else { throw r.error(f, "boolean byte \(b), expected 0 or 1") }
@@ -541,11 +438,10 @@ extension GSAUModel {
     /// `invalidArgument` for a configuration the reader would refuse (a non-finite float, an
     /// integer over the reader's limits), so no unloadable file is ever written.
     public func serialized() throws -> [UInt8] {
-        var scratch = ModelConfig()
-        for field in Checkpoint.configFields {
-            if let problem = field.set(&scratch, field.get(config)) {
-                throw GSAUError.invalidArgument("cannot save the model: config.\(field.name): \(problem)")
-            }
+        do {
+            try config.validate()
+        } catch GSAUError.invalidArgument(let problem) {
+            throw GSAUError.invalidArgument("cannot save the model: config.\(problem)")
         }
         guard parameters.count == layout.count else {
             throw GSAUError.invalidArgument("the model has \(parameters.count) parameters but its layout \(layout.count)")

@@ -41,7 +41,7 @@ public enum SequentialEncoderKind: String, Sendable, CaseIterable {
 }
 
 /// How parameters are initialised.
-public enum Initialization: String, Sendable {
+public enum Initialization: String, Sendable, CaseIterable {
     /// GSAU's `xavier_normal_initialization` over every embedding and linear weight (model-spec §2.2).
     case xavierNormal = "xavier-normal"
     /// Stock RecBole SASRec's `_init_weights`: weights ~ N(0, 0.02).
@@ -59,7 +59,7 @@ public enum GraphObjective: String, Sendable {
 }
 
 /// What the sequential side is trained with.
-public enum SequentialLoss: String, Sendable {
+public enum SequentialLoss: String, Sendable, CaseIterable {
     /// align(ŝ, t̂): GSAU, SASRec(u).
     case alignment
     /// Cross-entropy of normalize(h) · E_itemᵀ against the target: GSAU(rec) and its ablations.
@@ -68,7 +68,9 @@ public enum SequentialLoss: String, Sendable {
     case crossEntropy = "cross-entropy"
 }
 
-/// Every hyperparameter of the model and its training, with the spec's defaults (model-spec §1–§4).
+/// Every hyperparameter of the model and its training, with the defaults of docs/MODEL.md §5; the
+/// per-variant defaults are set by `init(variant:)`. `ConfigSchema` describes each field (name,
+/// type, range, command-line option) once for every reader and writer.
 public struct ModelConfig: Sendable, Equatable {
     public var variant: Variant
     // Which parts are on (set by the variant; may be overridden before `validate`).
@@ -168,8 +170,13 @@ public struct ModelConfig: Sendable, Equatable {
     /// EmbLoss weight of the BPR objective (RecBole LightGCN's `reg_weight`).
     public static let bprRegularization = 1e-5
 
-    /// Throws `invalidArgument` naming the first value out of range.
+    /// Throws `invalidArgument` naming the first value outside its range (`ConfigSchema`) or the
+    /// first combination of fields the engine cannot train.
     public func validate() throws {
+        for field in ConfigSchema.fields {
+            var copy = self
+            try copy.set(field, field.value(in: self))
+        }
         func check(_ ok: Bool, _ message: @autoclosure () -> String) throws {
             if !ok { throw GSAUError.invalidArgument(message()) }
         }
@@ -178,24 +185,8 @@ public struct ModelConfig: Sendable, Equatable {
         try check(predictWithGraph || useSequential, "a graph-only model must predict with the graph encoder")
         try check(!alignPerLayer || useGraph, "per-layer alignment needs the graph encoder")
         try check(!userItemUniformity || sequentialUniformity, "u-i uniformity is part of the sequential uniformity, which is off")
-        try check(gamma.isFinite && gamma >= 0, "gamma must be a finite number >= 0 (got \(gamma))")
-        try check(embeddingSize > 0, "embedding size must be positive (got \(embeddingSize))")
-        try check(transformerLayers >= 1, "transformer layers must be >= 1 (got \(transformerLayers))")
-        try check(graphLayers >= 1, "graph layers must be >= 1 (got \(graphLayers))")
-        try check(heads >= 1 && embeddingSize % heads == 0,
+        try check(embeddingSize % heads == 0,
                   "embedding size \(embeddingSize) must be a positive multiple of the number of heads \(heads)")
-        try check(innerSize > 0, "inner size must be positive (got \(innerSize))")
-        try check(hiddenDropout >= 0 && hiddenDropout < 1, "hidden dropout must be in [0, 1) (got \(hiddenDropout))")
-        try check(attentionDropout >= 0 && attentionDropout < 1, "attention dropout must be in [0, 1) (got \(attentionDropout))")
-        try check(layerNormEps > 0 && layerNormEps.isFinite, "layer-norm epsilon must be positive (got \(layerNormEps))")
-        try check(maxSequenceLength >= 1, "max sequence length must be >= 1 (got \(maxSequenceLength))")
-        try check(batchSize >= 2, "batch size must be >= 2: uniformity needs pairs (got \(batchSize))")
-        try check(learningRate > 0 && learningRate.isFinite, "learning rate must be positive (got \(learningRate))")
-        try check(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1) (got \(beta1), \(beta2))")
-        try check(adamEpsilon > 0, "Adam epsilon must be positive (got \(adamEpsilon))")
-        try check(weightDecay >= 0 && weightDecay.isFinite, "weight decay must be >= 0 (got \(weightDecay))")
-        try check(maskRatio > 0 && maskRatio <= 1, "mask ratio must be in (0, 1] (got \(maskRatio))")
-        try check(finetuneRatio >= 0 && finetuneRatio <= 1, "fine-tune ratio must be in [0, 1] (got \(finetuneRatio))")
         try check(sequentialEncoder == .sasrec || !useSequential || maxMaskedPositions >= 1,
                   "BERT4Rec needs mask ratio × max sequence length >= 1 (got \(maskRatio) × \(maxSequenceLength))")
         try check(!usesOutputBias || sequentialEncoder == .bert4rec, "the output bias belongs to stock BERT4Rec")

@@ -6,22 +6,19 @@ extension RankingMetrics {
 }
 
 extension ModelConfig {
+    /// Every field of `ConfigSchema`, in its order and under its name.
     public var json: JSON {
-        .object([
-            ("variant", .string(variant.rawValue)), ("use_graph", .bool(useGraph)), ("use_sequential", .bool(useSequential)),
-            ("sequential_loss", .string(sequentialLoss.rawValue)), ("sequential_uniformity", .bool(sequentialUniformity)),
-            ("user_item_uniformity", .bool(userItemUniformity)), ("initialization", .string(initialization.rawValue)),
-            ("predict_with_graph", .bool(predictWithGraph)), ("align_per_layer", .bool(alignPerLayer)), ("gamma", .number(gamma)),
-            ("sequential_encoder", .string(sequentialEncoder.rawValue)), ("mask_ratio", .number(maskRatio)),
-            ("finetune_ratio", .number(finetuneRatio)),
-            ("embedding_size", .int(embeddingSize)), ("transformer_layers", .int(transformerLayers)),
-            ("graph_layers", .int(graphLayers)), ("heads", .int(heads)), ("inner_size", .int(innerSize)),
-            ("hidden_dropout", .number(hiddenDropout)), ("attention_dropout", .number(attentionDropout)),
-            ("layer_norm_eps", .number(layerNormEps)), ("max_sequence_length", .int(maxSequenceLength)),
-            ("batch_size", .int(batchSize)), ("learning_rate", .number(learningRate)), ("beta1", .number(beta1)),
-            ("beta2", .number(beta2)), ("adam_epsilon", .number(adamEpsilon)), ("weight_decay", .number(weightDecay)),
-            ("seed", .int(Int(truncatingIfNeeded: seed))),
-        ])
+        .object(ConfigSchema.fields.map { field in
+            let json: JSON
+            switch field.value(in: self) {
+            case .bool(let b): json = .bool(b)
+            case .int(let i): json = .int(i)
+            case .uint(let u): json = u <= UInt64(Int.max) ? .int(Int(u)) : .number(Double(u))
+            case .float(let x): json = .number(x)
+            case .string(let s): json = .string(s)
+            }
+            return (field.name, json)
+        })
     }
 }
 

@@ -49,15 +49,7 @@ struct TrainingState {
 
     /// The config as (name, text) pairs, in checkpoint field order.
     static func configText(_ config: ModelConfig) -> [(name: String, value: String)] {
-        Checkpoint.configFields.map { field in
-            switch field.get(config) {
-            case .bool(let b): (field.name, "\(b)")
-            case .int(let i): (field.name, "\(i)")
-            case .uint(let u): (field.name, "\(u)")
-            case .float(let x): (field.name, "\(x)")
-            case .string(let s): (field.name, s)
-            }
-        }
+        ConfigSchema.fields.map { field in (field.name, field.value(in: config).description) }
     }
 
     /// Counts and a checksum of the training data, enough to refuse resuming on other data.

@@ -46,7 +46,7 @@ final class ConfigCAPITests: XCTestCase {
         cfg.embedding_size = 0
         let before = cfg
         XCTAssertEqual(gsau_config_resolve(&cfg), GSAU_E_INVALID_ARGUMENT)
-        XCTAssertTrue(String(cString: gsau_last_error_message()).contains("embedding size"))
+        XCTAssertTrue(String(cString: gsau_last_error_message()).contains("embedding_size"))
         XCTAssertEqual(cfg.gamma, before.gamma)
         XCTAssertNil(cfg.variant)
         let unknown = "nope".withCString { name -> gsau_status in

@@ -159,7 +159,7 @@ final class CheckpointTests: XCTestCase {
                 if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
             }
         }
-        XCTAssertEqual(Checkpoint.configFields.map(\.name), snake)
+        XCTAssertEqual(ConfigSchema.fields.map(\.name), snake)
 
         // Every field set to a non-default value survives a round trip.
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
