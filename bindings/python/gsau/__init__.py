@@ -30,6 +30,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple, Union
 import numpy as np
 
 from . import _capi, _ids
+from ._handle import _Owner
 from .errors import (
     AbortedError,
     CorruptFileError,
@@ -156,7 +157,7 @@ def _count(name: str, value: Any) -> int:
 
 # ── Dataset ─────────────────────────────────────────────────────────────────────────────────
 
-class Dataset:
+class Dataset(_Owner):
     """Interactions read from a file, filtered (k-core), ordered by time and split leave-one-out:
     per user the last item is the test target, the second-to-last the validation target, the
     rest is training data.
@@ -168,6 +169,8 @@ class Dataset:
 
     # Kept on the class so __del__ still works while the interpreter tears modules down.
     _free = _capi.gsau_dataset_free
+
+    _not_picklable = "a gsau.Dataset cannot be pickled or copied; load the file again"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("Dataset objects are created with Dataset.load(path, ...) or "
@@ -313,22 +316,6 @@ class Dataset:
             return
         self._handle = None
         self._free(handle)
-
-    def __enter__(self) -> "Dataset":
-        self._require_open()
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # never raise from a finaliser (e.g. during interpreter shutdown)
-            pass
-
-    def __reduce__(self):
-        raise TypeError("a gsau.Dataset cannot be pickled or copied; load the file again")
 
     def _require_open(self) -> ctypes.c_void_p:
         handle = getattr(self, "_handle", None)

@@ -612,6 +612,33 @@ def test_unfitted_and_closed_models_raise_value_errors(tmp_path):
         m2.recommend("1")
 
 
+def test_use_defers_the_free_of_a_handle_closed_meanwhile():
+    from gsau._handle import _ModelHandle, _Use
+    freed = []
+
+    class Recorded(_ModelHandle):
+        _free = staticmethod(freed.append)          # the value never reaches the library
+
+    h = Recorded(12345)
+    with _Use(h) as outer:
+        assert outer is h
+        with _Use(h):
+            h.close()                               # another thread closes it meanwhile
+        assert freed == [] and h.value == 12345     # still in use by the outer block
+    assert freed == [12345] and h.value is None     # freed once, by the last user
+    with pytest.raises(ValueError, match="closed"):
+        with _Use(h):
+            pass
+    h.close()
+    assert freed == [12345]
+    h = Recorded(678)
+    with pytest.raises(RuntimeError):
+        with _Use(h):
+            raise RuntimeError
+    h.close()                                       # the failed block released its use
+    assert freed == [12345, 678]
+
+
 def test_garbage_collection_frees_models():
     for _ in range(3):
         fit()
