@@ -25,7 +25,7 @@ from __future__ import annotations
 import ctypes
 import operator
 import os
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
@@ -53,6 +53,7 @@ __all__ = [
     "version",
     "abi_version",
     "system_info",
+    "variants",
     "Dataset",
     "GSAU",
     "GSAUError",
@@ -110,6 +111,13 @@ def system_info() -> Dict[str, Any]:
     d = _capi.struct_to_dict(info)
     d["blas_generic_fallback"] = bool(d["blas_generic_fallback"])
     return d
+
+
+def variants() -> List[str]:
+    """The names of the model variants the loaded library trains (a new list, in the library's
+    order), e.g. ``"gsau-rec"``, ``"sasrec"``, ``"directau"``: the values :class:`GSAU` takes as
+    ``variant``."""
+    return [_capi.gsau_variant_name(i).decode("utf-8") for i in range(_capi.gsau_variant_count())]
 
 
 # ── Argument validation ─────────────────────────────────────────────────────────────────────

@@ -26,11 +26,12 @@ from __future__ import annotations
 import ctypes
 import os
 import secrets
+import textwrap
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
-from . import _capi, _encode_path, _ids
+from . import _capi, _encode_path, _ids, variants
 from ._handle import _ModelHandle, _Owner, _Use
 from ._inputs import (_INT32_MAX, _UINT64_MAX, _as_dataset, _f32p, _f64p, _float, _i32p, _id_list,
                       _indices, _int, _is_scalar_id, _item_index, _n, _query, _user_index)
@@ -38,18 +39,6 @@ from ._progress import _Progress
 from .errors import GSAUError
 
 __all__ = ["GSAU"]
-
-#: The uniformity weight each variant uses when ``gamma=None`` (mirrors ModelConfig.swift; only
-#: used to report the effective config: the library applies its own default).
-_DEFAULT_GAMMA: Dict[str, float] = {
-    "gsau-rec": 0.1, "gsau": 0.1, "gsau-rec-no-ui": 0.1, "gsau-rec-no-graph": 0.1, "sasrec-u": 0.05, "sasrec": 0.0,
-    "directau": 0.5, "graphau": 0.5, "lightgcn": 0.0,
-    "bert4rec": 0.0, "bert4rec-u": 0.05, "gsau-rec-bert4rec": 0.1,
-}
-
-#: Variants whose dropout default is BERT4Rec's 0.2 instead of 0.5 (mirrors ModelConfig.swift;
-#: only used to report the effective config).
-_BERT4REC_VARIANTS = ("bert4rec", "bert4rec-u", "gsau-rec-bert4rec")
 
 #: evaluate(split=...) names and their GSAU_SPLIT_* codes.
 _SPLITS: Dict[str, int] = {
@@ -61,11 +50,54 @@ _SPLITS: Dict[str, int] = {
 #: The metrics gsau_model_evaluate writes for each cut-off, in order.
 _METRICS = ("recall", "mrr", "ndcg", "precision")
 
-#: Constructor parameters, in signature order (the keys of GSAU.config).
-_PARAMS = ("variant", "gamma", "embedding_size", "transformer_layers", "graph_layers", "heads",
-           "inner_size", "max_sequence_length", "dropout", "layer_norm_eps", "batch_size",
-           "learning_rate", "weight_decay", "epochs", "patience", "random_state", "num_threads")
+#: The constructor's parameters in signature order (the keys of GSAU.config), each with the
+#: gsau_config fields it sets (``dropout`` sets both dropouts and is read from the hidden one).
+_C_FIELDS: Dict[str, Tuple[str, ...]] = {
+    "variant": ("variant",),
+    "gamma": ("gamma",),
+    "embedding_size": ("embedding_size",),
+    "transformer_layers": ("transformer_layers",),
+    "graph_layers": ("graph_layers",),
+    "heads": ("heads",),
+    "inner_size": ("inner_size",),
+    "max_sequence_length": ("max_sequence_length",),
+    "dropout": ("hidden_dropout", "attention_dropout"),
+    "layer_norm_eps": ("layer_norm_eps",),
+    "batch_size": ("batch_size",),
+    "learning_rate": ("learning_rate",),
+    "weight_decay": ("weight_decay",),
+    "epochs": ("epochs",),
+    "patience": ("patience",),
+    "random_state": ("seed",),
+    "num_threads": ("threads",),
+}
 
+#: Parameters of a training run rather than of the model: None for a model from GSAU.load.
+_RUN_OPTIONS = ("epochs", "patience", "num_threads")
+
+
+def _c_config(params: Dict[str, Any]) -> Any:
+    """The gsau_config of ``params``. A parameter that is None keeps gsau_config_default's value:
+    for ``gamma``, ``graph_layers`` and ``dropout`` that is "the variant's default". (ctypes keeps
+    the variant's bytes alive as long as the struct.)"""
+    cfg = _capi.gsau_config()
+    _capi.gsau_config_default(ctypes.byref(cfg))
+    for name, fields in _C_FIELDS.items():
+        value = params[name]
+        if value is None:
+            continue
+        if name == "variant":
+            value = value.encode("utf-8")
+        for field in fields:
+            setattr(cfg, field, value)
+    return cfg
+
+
+def _params_of(cfg: Any) -> Dict[str, Any]:
+    """The constructor's parameters as ``cfg`` sets them."""
+    params = {name: getattr(cfg, fields[0]) for name, fields in _C_FIELDS.items()}
+    params["variant"] = params["variant"].decode("utf-8")
+    return params
 
 
 class GSAU(_Owner):
@@ -74,10 +106,11 @@ class GSAU(_Owner):
     Parameters (defaults as the paper's; ``.config`` returns the effective values)
     ----------
     variant : str
-        ``"gsau-rec"`` (default), ``"gsau"``, ``"sasrec"``, ``"sasrec-u"``, ``"directau"``,
-        ``"graphau"``, ``"gsau-rec-no-ui"``, ``"gsau-rec-no-graph"``, ``"lightgcn"``, ``"bert4rec"``,
-        ``"bert4rec-u"``, ``"gsau-rec-bert4rec"`` (the BERT4Rec encoder). ``directau``, ``graphau`` and ``lightgcn`` score with the graph
-        encoder (they know only their users: no :meth:`recommend_sequence`).
+        The model variant (default ``"gsau-rec"``), one of :func:`gsau.variants`:
+        {variants}.
+        ``"gsau-rec-bert4rec"`` has the BERT4Rec encoder. ``directau``, ``graphau`` and
+        ``lightgcn`` score with the graph encoder (they know only their users: no
+        :meth:`recommend_sequence`).
     gamma : float or None
         Uniformity weight; None = the variant's default (0.1 for GSAU, 0.5 for DirectAU).
     embedding_size : int
@@ -159,44 +192,19 @@ class GSAU(_Owner):
     @property
     def config(self) -> Dict[str, Any]:
         """The effective configuration (a new dict; keys = the constructor's parameters):
-        ``gamma`` and ``graph_layers`` resolved to the values training uses, ``random_state``
-        the seed. For a model from :meth:`load` the model's own configuration is read from the
-        library; ``epochs``, ``patience`` and ``num_threads`` (properties of a training run, not
-        of the model) are then None."""
-        p = dict(self._params)
-        if p["variant"] is not None:
-            if p["gamma"] is None:
-                p["gamma"] = _DEFAULT_GAMMA.get(p["variant"])
-            if p["dropout"] is None:
-                p["dropout"] = 0.2 if p["variant"] in _BERT4REC_VARIANTS else 0.5
-            if p["graph_layers"] is None or p["graph_layers"] == 0:
-                p["graph_layers"] = p["transformer_layers"]
-        return p
+        ``gamma``, ``dropout`` and ``graph_layers`` resolved by the library to the values
+        training uses, ``random_state`` the seed. For a model from :meth:`load` the model's own
+        configuration is read from the library; ``epochs``, ``patience`` and ``num_threads``
+        (properties of a training run, not of the model) are then None.
 
-    def _c_config(self) -> Tuple[Any, bytes]:
-        p = self._params
-        cfg = _capi.gsau_config()
-        _capi.gsau_config_default(ctypes.byref(cfg))
-        variant = p["variant"].encode("utf-8")
-        cfg.variant = variant
-        cfg.gamma = -1.0 if p["gamma"] is None else p["gamma"]
-        cfg.embedding_size = p["embedding_size"]
-        cfg.transformer_layers = p["transformer_layers"]
-        cfg.graph_layers = 0 if p["graph_layers"] is None else p["graph_layers"]
-        cfg.heads = p["heads"]
-        cfg.inner_size = p["inner_size"]
-        cfg.max_sequence_length = p["max_sequence_length"]
-        cfg.hidden_dropout = -1.0 if p["dropout"] is None else p["dropout"]
-        cfg.attention_dropout = cfg.hidden_dropout
-        cfg.layer_norm_eps = p["layer_norm_eps"]
-        cfg.batch_size = p["batch_size"]
-        cfg.learning_rate = p["learning_rate"]
-        cfg.weight_decay = p["weight_decay"]
-        cfg.seed = p["random_state"]
-        cfg.epochs = p["epochs"]
-        cfg.patience = p["patience"]
-        cfg.threads = p["num_threads"]
-        return cfg, variant  # the bytes back cfg.variant: keep them until gsau_train returns
+        Raises InvalidArgumentError (a ValueError) when the library refuses the configuration
+        (an unknown variant, a value out of range; the message names it), as :meth:`fit`
+        would."""
+        cfg = _c_config(self._params)
+        _capi._check(_capi.gsau_config_resolve(ctypes.byref(cfg)), "gsau_config_resolve")
+        config = _params_of(cfg)
+        config.update((name, self._params[name]) for name in _RUN_OPTIONS)
+        return config
 
     # -- training --
 
@@ -256,13 +264,16 @@ class GSAU(_Owner):
             The loss became non-finite.
         """
         self._require_open()
+        if self._params["epochs"] is None:  # a loaded model: no run options to train with
+            raise TypeError("a model from GSAU.load cannot be fitted: create a GSAU with the "
+                            "parameters to train with (see config) and fit that")
         if callback is not None and not callable(callback):
             raise TypeError("callback must be callable, not %s" % type(callback).__name__)
         min_interactions = _int("min_interactions", min_interactions)
         if resume and state_path is None:
             raise ValueError("resume=True needs state_path")
         state_bytes = None if state_path is None else os.fsencode(state_path)
-        cfg, variant_bytes = self._c_config()
+        cfg = _c_config(self._params)
         dataset, owned = _as_dataset(data, min_interactions)
         out = _capi.gsau_model_p()
         error: Optional[GSAUError] = None
@@ -286,7 +297,6 @@ class GSAU(_Owner):
         finally:
             if owned:
                 dataset.close()
-        del variant_bytes
         new = _ModelHandle(out.value) if out.value else None
         if progress.error is not None or (error is not None and not (
                 status == _capi.GSAU_E_ABORTED and progress.stopped_by_callback)):
@@ -327,19 +337,12 @@ class GSAU(_Owner):
         self._handle = None
         self._closed = False
         self.stopped_early = False
-        self._params = dict.fromkeys(_PARAMS)
         self._set_handle(_ModelHandle(out.value))
         cfg = _capi.sized(_capi.gsau_config)
         _capi._check(_capi.gsau_model_config_get(out.value, ctypes.byref(cfg)),
                      "gsau_model_config_get")
-        self._params.update({
-            "variant": cfg.variant.decode("utf-8"), "gamma": cfg.gamma,
-            "embedding_size": cfg.embedding_size, "transformer_layers": cfg.transformer_layers,
-            "graph_layers": cfg.graph_layers, "heads": cfg.heads, "inner_size": cfg.inner_size,
-            "max_sequence_length": cfg.max_sequence_length, "dropout": cfg.hidden_dropout,
-            "layer_norm_eps": cfg.layer_norm_eps, "batch_size": cfg.batch_size,
-            "learning_rate": cfg.learning_rate, "weight_decay": cfg.weight_decay,
-            "random_state": cfg.seed})
+        self._params = _params_of(cfg)
+        self._params.update(dict.fromkeys(_RUN_OPTIONS))
         return self
 
     # -- lifetime --
@@ -613,3 +616,9 @@ class GSAU(_Owner):
                 state = "?"
         return "<gsau.GSAU %s (%s)>" % (self._params.get("variant") or "loaded", state)
 
+
+if GSAU.__doc__ is not None:  # None under python -OO
+    # The variant list of the docstring is the library's (gsau_variant_name).
+    GSAU.__doc__ = GSAU.__doc__.replace("        {variants}", textwrap.fill(
+        ", ".join('``"%s"``' % v for v in variants()), width=96, initial_indent=" " * 8,
+        subsequent_indent=" " * 8, break_on_hyphens=False))
