@@ -25,11 +25,11 @@ from __future__ import annotations
 import ctypes
 import operator
 import os
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Tuple, Union
 
 import numpy as np
 
-from . import _capi, _ids
+from . import _capi, _ids, errors
 from ._handle import _Owner
 from .errors import (
     AbortedError,
@@ -56,19 +56,7 @@ __all__ = [
     "variants",
     "Dataset",
     "GSAU",
-    "GSAUError",
-    "InvalidArgumentError",
-    "UnknownIDError",
-    "GSAUIOError",
-    "MalformedInputError",
-    "CorruptFileError",
-    "VersionMismatchError",
-    "OutOfMemoryError",
-    "AbortedError",
-    "MisuseError",
-    "NumericalError",
-    "InternalError",
-]
+] + [name for name in errors.__all__ if name != "error_class_for_status"]  # the exception classes
 
 PathLike = Union[str, "os.PathLike[str]", bytes, "os.PathLike[bytes]"]
 
