@@ -25,11 +25,12 @@ from __future__ import annotations
 import ctypes
 import operator
 import os
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Tuple, Union
 
 import numpy as np
 
-from . import _capi, _ids
+from . import _capi, _ids, errors
+from ._handle import _Owner
 from .errors import (
     AbortedError,
     CorruptFileError,
@@ -52,21 +53,10 @@ __all__ = [
     "version",
     "abi_version",
     "system_info",
+    "variants",
     "Dataset",
     "GSAU",
-    "GSAUError",
-    "InvalidArgumentError",
-    "UnknownIDError",
-    "GSAUIOError",
-    "MalformedInputError",
-    "CorruptFileError",
-    "VersionMismatchError",
-    "OutOfMemoryError",
-    "AbortedError",
-    "MisuseError",
-    "NumericalError",
-    "InternalError",
-]
+] + [name for name in errors.__all__ if name != "error_class_for_status"]  # the exception classes
 
 PathLike = Union[str, "os.PathLike[str]", bytes, "os.PathLike[bytes]"]
 
@@ -109,6 +99,13 @@ def system_info() -> Dict[str, Any]:
     d = _capi.struct_to_dict(info)
     d["blas_generic_fallback"] = bool(d["blas_generic_fallback"])
     return d
+
+
+def variants() -> List[str]:
+    """The names of the model variants the loaded library trains (a new list, in the library's
+    order), e.g. ``"gsau-rec"``, ``"sasrec"``, ``"directau"``: the values :class:`GSAU` takes as
+    ``variant``."""
+    return [_capi.gsau_variant_name(i).decode("utf-8") for i in range(_capi.gsau_variant_count())]
 
 
 # ── Argument validation ─────────────────────────────────────────────────────────────────────
@@ -156,7 +153,7 @@ def _count(name: str, value: Any) -> int:
 
 # ── Dataset ─────────────────────────────────────────────────────────────────────────────────
 
-class Dataset:
+class Dataset(_Owner):
     """Interactions read from a file, filtered (k-core), ordered by time and split leave-one-out:
     per user the last item is the test target, the second-to-last the validation target, the
     rest is training data.
@@ -168,6 +165,8 @@ class Dataset:
 
     # Kept on the class so __del__ still works while the interpreter tears modules down.
     _free = _capi.gsau_dataset_free
+
+    _not_picklable = "a gsau.Dataset cannot be pickled or copied; load the file again"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("Dataset objects are created with Dataset.load(path, ...) or "
@@ -313,22 +312,6 @@ class Dataset:
             return
         self._handle = None
         self._free(handle)
-
-    def __enter__(self) -> "Dataset":
-        self._require_open()
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # never raise from a finaliser (e.g. during interpreter shutdown)
-            pass
-
-    def __reduce__(self):
-        raise TypeError("a gsau.Dataset cannot be pickled or copied; load the file again")
 
     def _require_open(self) -> ctypes.c_void_p:
         handle = getattr(self, "_handle", None)

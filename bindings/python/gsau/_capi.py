@@ -226,6 +226,15 @@ class gsau_config(ctypes.Structure):
 # GSAU_API void gsau_config_default(gsau_config *cfg);
 gsau_config_default = _bind("gsau_config_default", [POINTER(gsau_config)], None)
 
+# GSAU_API int32_t gsau_variant_count(void);
+gsau_variant_count = _bind("gsau_variant_count", [], c_int32)
+
+# GSAU_API const char *gsau_variant_name(int32_t index);
+gsau_variant_name = _bind("gsau_variant_name", [c_int32], c_char_p)
+
+# GSAU_API gsau_status gsau_config_resolve(gsau_config *cfg);
+gsau_config_resolve = _bind("gsau_config_resolve", [POINTER(gsau_config)], gsau_status)
+
 # typedef int32_t (*gsau_progress_fn)(int32_t epoch, int32_t step, int32_t steps, double loss, double valid_score, void *user_data);
 gsau_progress_fn = ctypes.CFUNCTYPE(c_int32, c_int32, c_int32, c_int32, c_double, c_double, c_void_p)
 

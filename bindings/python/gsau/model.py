@@ -24,39 +24,21 @@ calls raise ValueError.
 from __future__ import annotations
 
 import ctypes
-import math
-import operator
 import os
 import secrets
-import sys
-import threading
-from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple
+import textwrap
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 import numpy as np
 
-from . import Dataset, _capi, _encode_path, _ids
+from . import _capi, _encode_path, _ids, variants
+from ._handle import _ModelHandle, _Owner, _Use
+from ._inputs import (_INT32_MAX, _UINT64_MAX, _as_dataset, _f32p, _f64p, _float, _i32p, _id_list,
+                      _indices, _int, _is_scalar_id, _item_index, _n, _query, _user_index)
+from ._progress import _Progress
 from .errors import GSAUError
 
 __all__ = ["GSAU"]
-
-_INT32_MAX = 2**31 - 1
-_UINT64_MAX = 2**64 - 1
-
-_i32p = ctypes.POINTER(ctypes.c_int32)
-_f32p = ctypes.POINTER(ctypes.c_float)
-_f64p = ctypes.POINTER(ctypes.c_double)
-
-#: The uniformity weight each variant uses when ``gamma=None`` (mirrors ModelConfig.swift; only
-#: used to report the effective config: the library applies its own default).
-_DEFAULT_GAMMA: Dict[str, float] = {
-    "gsau-rec": 0.1, "gsau": 0.1, "gsau-rec-no-ui": 0.1, "gsau-rec-no-graph": 0.1, "sasrec-u": 0.05, "sasrec": 0.0,
-    "directau": 0.5, "graphau": 0.5, "lightgcn": 0.0,
-    "bert4rec": 0.0, "bert4rec-u": 0.05, "gsau-rec-bert4rec": 0.1,
-}
-
-#: Variants whose dropout default is BERT4Rec's 0.2 instead of 0.5 (mirrors ModelConfig.swift;
-#: only used to report the effective config).
-_BERT4REC_VARIANTS = ("bert4rec", "bert4rec-u", "gsau-rec-bert4rec")
 
 #: evaluate(split=...) names and their GSAU_SPLIT_* codes.
 _SPLITS: Dict[str, int] = {
@@ -68,269 +50,67 @@ _SPLITS: Dict[str, int] = {
 #: The metrics gsau_model_evaluate writes for each cut-off, in order.
 _METRICS = ("recall", "mrr", "ndcg", "precision")
 
-#: Constructor parameters, in signature order (the keys of GSAU.config).
-_PARAMS = ("variant", "gamma", "embedding_size", "transformer_layers", "graph_layers", "heads",
-           "inner_size", "max_sequence_length", "dropout", "layer_norm_eps", "batch_size",
-           "learning_rate", "weight_decay", "epochs", "patience", "random_state", "num_threads")
+#: The constructor's parameters in signature order (the keys of GSAU.config), each with the
+#: gsau_config fields it sets (``dropout`` sets both dropouts and is read from the hidden one).
+_C_FIELDS: Dict[str, Tuple[str, ...]] = {
+    "variant": ("variant",),
+    "gamma": ("gamma",),
+    "embedding_size": ("embedding_size",),
+    "transformer_layers": ("transformer_layers",),
+    "graph_layers": ("graph_layers",),
+    "heads": ("heads",),
+    "inner_size": ("inner_size",),
+    "max_sequence_length": ("max_sequence_length",),
+    "dropout": ("hidden_dropout", "attention_dropout"),
+    "layer_norm_eps": ("layer_norm_eps",),
+    "batch_size": ("batch_size",),
+    "learning_rate": ("learning_rate",),
+    "weight_decay": ("weight_decay",),
+    "epochs": ("epochs",),
+    "patience": ("patience",),
+    "random_state": ("seed",),
+    "num_threads": ("threads",),
+}
+
+#: Parameters of a training run rather than of the model: None for a model from GSAU.load.
+_RUN_OPTIONS = ("epochs", "patience", "num_threads")
 
 
-# ── Argument checks ─────────────────────────────────────────────────────────────────────────
-
-def _int(name: str, value: Any, lo: int = 0, hi: int = _INT32_MAX) -> int:
-    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        raise TypeError("%s must be an int, not %s" % (name, type(value).__name__))
-    v = operator.index(value)
-    if not lo <= v <= hi:
-        raise ValueError("%s must be between %d and %d, got %d" % (name, lo, hi, v))
-    return v
-
-
-def _float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError("%s must be a number, not %s" % (name, type(value).__name__))
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError("%s must be finite, got %r" % (name, v))
-    return v
+def _c_config(params: Dict[str, Any]) -> Any:
+    """The gsau_config of ``params``. A parameter that is None keeps gsau_config_default's value:
+    for ``gamma``, ``graph_layers`` and ``dropout`` that is "the variant's default". (ctypes keeps
+    the variant's bytes alive as long as the struct.)"""
+    cfg = _capi.gsau_config()
+    _capi.gsau_config_default(ctypes.byref(cfg))
+    for name, fields in _C_FIELDS.items():
+        value = params[name]
+        if value is None:
+            continue
+        if name == "variant":
+            value = value.encode("utf-8")
+        for field in fields:
+            setattr(cfg, field, value)
+    return cfg
 
 
-def _n(N: Any, name: str = "N") -> int:
-    if isinstance(N, bool) or not hasattr(type(N), "__index__"):
-        raise TypeError("%s must be an int, not %s" % (name, type(N).__name__))
-    v = operator.index(N)
-    if v <= 0:
-        raise ValueError("%s must be positive, got %d" % (name, v))
-    return v
+def _params_of(cfg: Any) -> Dict[str, Any]:
+    """The constructor's parameters as ``cfg`` sets them."""
+    params = {name: getattr(cfg, fields[0]) for name, fields in _C_FIELDS.items()}
+    params["variant"] = params["variant"].decode("utf-8")
+    return params
 
 
-def _is_scalar_id(x: Any) -> bool:
-    return isinstance(x, (str, bytes, np.str_, np.bytes_)) or np.ndim(x) == 0
-
-
-# ── The library handle ──────────────────────────────────────────────────────────────────────
-
-class _ModelHandle:
-    """A gsau_model pointer with a count of the calls using it, so that close() during queries
-    defers the free to the last of them. Also caches per-model data (info, item ids)."""
-
-    _free = _capi.gsau_model_free  # on the class: usable while modules are torn down
-
-    def __init__(self, value: int) -> None:
-        self.value = value
-        self._lock = threading.Lock()
-        self._users = 0
-        self._closed = False
-        self._info: Optional[Dict[str, Any]] = None
-        self._item_ids: Optional[np.ndarray] = None
-        self._user_ids: Optional[np.ndarray] = None
-
-    def acquire(self) -> ctypes.c_void_p:
-        with self._lock:
-            if self._closed:
-                raise ValueError("operation on a closed gsau.GSAU model")
-            self._users += 1
-        return ctypes.c_void_p(self.value)
-
-    def release(self) -> None:
-        with self._lock:
-            self._users -= 1
-            value = self._take_if_idle()
-        if value is not None:
-            self._free(value)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            value = self._take_if_idle()
-        if value is not None:
-            self._free(value)
-
-    def _take_if_idle(self):
-        """Under the lock: the handle to free once closed and no call is using it, else None."""
-        if not (self._closed and self._users == 0):
-            return None
-        value, self.value = self.value, None
-        return value
-
-    def __del__(self) -> None:
-        try:
-            if self.value is not None:
-                value, self.value = self.value, None
-                self._free(value)
-        except Exception:
-            pass
-
-    # -- cached model data (computed on first use; a race computes it twice, harmlessly) --
-
-    def info(self) -> Dict[str, Any]:
-        if self._info is None:
-            out = _capi.sized(_capi.gsau_model_info)
-            _capi._check(_capi.gsau_model_info_get(ctypes.c_void_p(self.value), ctypes.byref(out)),
-                         "gsau_model_info_get")
-            d = _capi.struct_to_dict(out)
-            d["predicts_with_graph"] = bool(d["predicts_with_graph"])
-            self._info = d
-        return self._info
-
-    def _id_table(self, fn: Any, count: int, fn_name: str) -> np.ndarray:
-        table = np.empty(count + 1, dtype=object)  # [0] = None: the padding index
-        table[0] = None
-        raw = ctypes.c_char_p()
-        handle = ctypes.c_void_p(self.value)
-        for i in range(1, count + 1):
-            _capi._check(fn(handle, i, ctypes.byref(raw)), fn_name)
-            table[i] = raw.value.decode("utf-8", "replace")
-        return table
-
-    def item_ids(self) -> np.ndarray:
-        if self._item_ids is None:
-            self._item_ids = self._id_table(_capi.gsau_model_item_id, self.info()["n_items"],
-                                            "gsau_model_item_id")
-        return self._item_ids
-
-    def user_ids(self) -> np.ndarray:
-        if self._user_ids is None:
-            self._user_ids = self._id_table(_capi.gsau_model_user_id, self.info()["n_users"],
-                                            "gsau_model_user_id")
-        return self._user_ids
-
-
-# ── Training progress ───────────────────────────────────────────────────────────────────────
-
-class _Progress:
-    """The Python side of gsau_progress_fn. Never lets an exception reach C: it records it,
-    asks the library to stop, and fit() re-raises it once gsau_train has returned."""
-
-    def __init__(self, show: bool, callback: Optional[Callable[..., Any]], epochs: int,
-                 desc: str) -> None:
-        self.show = show
-        self.callback = callback
-        self.epochs = epochs
-        self.desc = desc
-        self.error: Optional[BaseException] = None
-        self.stopped_by_callback = False
-        self.bar: Any = None
-        self.tqdm: Any = None
-        if show:
-            try:
-                from tqdm.auto import tqdm
-                self.tqdm = tqdm
-            except ImportError:
-                self.tqdm = None
-
-    def __call__(self, epoch: int, step: int, steps: int, loss: float, valid_score: float,
-                 user_data: Any) -> int:
-        if self.error is not None or self.stopped_by_callback:
-            return 1
-        try:
-            if step >= 0:
-                if self.tqdm is not None:
-                    if self.bar is None:
-                        self.bar = self.tqdm(total=steps * self.epochs, desc=self.desc,
-                                             unit="step", file=sys.stderr)
-                    self.bar.update(1)
-                return 0
-            if self.bar is not None:
-                self.bar.set_postfix(epoch=epoch + 1, loss="%.4g" % loss,
-                                     valid="%.4f" % valid_score, refresh=True)
-            elif self.show:
-                sys.stderr.write("%s: epoch %d/%d  loss %.6g  valid NDCG@20 %.4f\n"
-                                 % (self.desc, epoch + 1, self.epochs, loss, valid_score))
-                sys.stderr.flush()
-            if self.callback is not None:
-                result = self.callback(int(epoch), float(loss), float(valid_score))
-                if result is not None and not result:
-                    self.stopped_by_callback = True
-                    return 1
-            return 0
-        except BaseException as e:  # including KeyboardInterrupt: re-raised by fit()
-            self.error = e
-            return 1
-
-    def close(self) -> None:
-        if self.bar is not None:
-            try:
-                self.bar.close()
-            except Exception:
-                pass
-            self.bar = None
-
-
-# ── Input data → gsau.Dataset ───────────────────────────────────────────────────────────────
-
-def _dataframe_columns(df: Any) -> Tuple[Any, Any, Any]:
-    def pick(names: Sequence[str], required: bool) -> Any:
-        for n in names:
-            if n in df.columns:
-                return df[n].to_numpy()
-        if required:
-            raise ValueError("the DataFrame needs a column named one of %s; it has %s"
-                             % (", ".join(repr(n) for n in names), list(df.columns)))
-        return None
-    return (pick(("user", "user_id", "user_id:token"), True),
-            pick(("item", "item_id", "item_id:token"), True),
-            pick(("timestamp", "timestamp:float"), False))
-
-
-def _sparse_columns(m: Any) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if m.ndim != 2:
-        raise ValueError("the sparse matrix must be 2-dimensional (users x items)")
-    csr = m.tocsr() if m.format != "csr" else m
-    counts = np.diff(csr.indptr)
-    users = np.repeat(np.arange(csr.shape[0], dtype=np.int64), counts)
-    items = np.asarray(csr.indices, dtype=np.int64)
-    timestamps = np.asarray(csr.data, dtype=np.float64)
-    return users, items, timestamps
-
-
-def _is_sparse(data: Any) -> bool:
-    sp = sys.modules.get("scipy.sparse")
-    return sp is not None and sp.issparse(data)
-
-
-def _is_dataframe(data: Any) -> bool:
-    pd = sys.modules.get("pandas")
-    return pd is not None and isinstance(data, pd.DataFrame)
-
-
-def _as_dataset(data: Any, min_interactions: int) -> Tuple[Dataset, bool]:
-    """(the dataset, whether it was made here and must be closed after training)."""
-    if isinstance(data, Dataset):
-        if min_interactions:
-            raise ValueError("min_interactions applies when fit() reads the data; a gsau.Dataset "
-                             "is already filtered (pass the thresholds to Dataset.load)")
-        return data, False
-    kcore = {"min_user_interactions": min_interactions, "min_item_interactions": min_interactions}
-    if isinstance(data, (str, bytes, os.PathLike)):
-        return Dataset.load(data, **kcore), True
-    if isinstance(data, tuple):
-        if len(data) not in (2, 3):
-            raise ValueError("a tuple of data must be (users, items) or (users, items, timestamps),"
-                             " got %d elements" % len(data))
-        return Dataset.from_arrays(*data, **kcore), True
-    if _is_sparse(data):
-        return Dataset.from_arrays(*_sparse_columns(data), **kcore), True
-    if _is_dataframe(data):
-        return Dataset.from_arrays(*_dataframe_columns(data), **kcore), True
-    raise TypeError("fit() takes a path, a gsau.Dataset, a tuple (users, items[, timestamps]), a "
-                    "pandas DataFrame or a scipy.sparse user x item matrix; got %s"
-                    % type(data).__name__)
-
-
-# ── The model ───────────────────────────────────────────────────────────────────────────────
-
-class GSAU:
+class GSAU(_Owner):
     """A GSAU recommender (Graph-Sequential Alignment and Uniformity) or one of its variants.
 
     Parameters (defaults as the paper's; ``.config`` returns the effective values)
     ----------
     variant : str
-        ``"gsau-rec"`` (default), ``"gsau"``, ``"sasrec"``, ``"sasrec-u"``, ``"directau"``,
-        ``"graphau"``, ``"gsau-rec-no-ui"``, ``"gsau-rec-no-graph"``, ``"lightgcn"``, ``"bert4rec"``,
-        ``"bert4rec-u"``, ``"gsau-rec-bert4rec"`` (the BERT4Rec encoder). ``directau``, ``graphau`` and ``lightgcn`` score with the graph
-        encoder (they know only their users: no :meth:`recommend_sequence`).
+        The model variant (default ``"gsau-rec"``), one of :func:`gsau.variants`:
+        {variants}.
+        ``"gsau-rec-bert4rec"`` has the BERT4Rec encoder. ``directau``, ``graphau`` and
+        ``lightgcn`` score with the graph encoder (they know only their users: no
+        :meth:`recommend_sequence`).
     gamma : float or None
         Uniformity weight; None = the variant's default (0.1 for GSAU, 0.5 for DirectAU).
     embedding_size : int
@@ -366,6 +146,9 @@ class GSAU:
         True when the last :meth:`fit` was stopped by its callback (the model of the best epoch
         so far was kept).
     """
+
+    _not_picklable = ("a gsau.GSAU model cannot be pickled; use model.save(path) and "
+                      "GSAU.load(path)")
 
     def __init__(self, variant: str = "gsau-rec", *, gamma: Optional[float] = None,
                  embedding_size: int = 64, transformer_layers: int = 2,
@@ -409,44 +192,19 @@ class GSAU:
     @property
     def config(self) -> Dict[str, Any]:
         """The effective configuration (a new dict; keys = the constructor's parameters):
-        ``gamma`` and ``graph_layers`` resolved to the values training uses, ``random_state``
-        the seed. For a model from :meth:`load` the model's own configuration is read from the
-        library; ``epochs``, ``patience`` and ``num_threads`` (properties of a training run, not
-        of the model) are then None."""
-        p = dict(self._params)
-        if p["variant"] is not None:
-            if p["gamma"] is None:
-                p["gamma"] = _DEFAULT_GAMMA.get(p["variant"])
-            if p["dropout"] is None:
-                p["dropout"] = 0.2 if p["variant"] in _BERT4REC_VARIANTS else 0.5
-            if p["graph_layers"] is None or p["graph_layers"] == 0:
-                p["graph_layers"] = p["transformer_layers"]
-        return p
+        ``gamma``, ``dropout`` and ``graph_layers`` resolved by the library to the values
+        training uses, ``random_state`` the seed. For a model from :meth:`load` the model's own
+        configuration is read from the library; ``epochs``, ``patience`` and ``num_threads``
+        (properties of a training run, not of the model) are then None.
 
-    def _c_config(self) -> Tuple[Any, bytes]:
-        p = self._params
-        cfg = _capi.gsau_config()
-        _capi.gsau_config_default(ctypes.byref(cfg))
-        variant = p["variant"].encode("utf-8")
-        cfg.variant = variant
-        cfg.gamma = -1.0 if p["gamma"] is None else p["gamma"]
-        cfg.embedding_size = p["embedding_size"]
-        cfg.transformer_layers = p["transformer_layers"]
-        cfg.graph_layers = 0 if p["graph_layers"] is None else p["graph_layers"]
-        cfg.heads = p["heads"]
-        cfg.inner_size = p["inner_size"]
-        cfg.max_sequence_length = p["max_sequence_length"]
-        cfg.hidden_dropout = -1.0 if p["dropout"] is None else p["dropout"]
-        cfg.attention_dropout = cfg.hidden_dropout
-        cfg.layer_norm_eps = p["layer_norm_eps"]
-        cfg.batch_size = p["batch_size"]
-        cfg.learning_rate = p["learning_rate"]
-        cfg.weight_decay = p["weight_decay"]
-        cfg.seed = p["random_state"]
-        cfg.epochs = p["epochs"]
-        cfg.patience = p["patience"]
-        cfg.threads = p["num_threads"]
-        return cfg, variant  # the bytes back cfg.variant: keep them until gsau_train returns
+        Raises InvalidArgumentError (a ValueError) when the library refuses the configuration
+        (an unknown variant, a value out of range; the message names it), as :meth:`fit`
+        would."""
+        cfg = _c_config(self._params)
+        _capi._check(_capi.gsau_config_resolve(ctypes.byref(cfg)), "gsau_config_resolve")
+        config = _params_of(cfg)
+        config.update((name, self._params[name]) for name in _RUN_OPTIONS)
+        return config
 
     # -- training --
 
@@ -505,46 +263,46 @@ class GSAU:
         NumericalError
             The loss became non-finite.
         """
-        self._require_not_closed()
+        self._require_open()
+        if self._params["epochs"] is None:  # a loaded model: no run options to train with
+            raise TypeError("a model from GSAU.load cannot be fitted: create a GSAU with the "
+                            "parameters to train with (see config) and fit that")
         if callback is not None and not callable(callback):
             raise TypeError("callback must be callable, not %s" % type(callback).__name__)
         min_interactions = _int("min_interactions", min_interactions)
         if resume and state_path is None:
             raise ValueError("resume=True needs state_path")
         state_bytes = None if state_path is None else os.fsencode(state_path)
-        cfg, variant_bytes = self._c_config()
+        cfg = _c_config(self._params)
         dataset, owned = _as_dataset(data, min_interactions)
-        progress = _Progress(bool(show_progress), callback, self._params["epochs"],
-                             self._params["variant"])
-        c_progress = _capi.gsau_progress_fn(progress)  # referenced until gsau_train returns
         out = _capi.gsau_model_p()
         error: Optional[GSAUError] = None
         try:
-            if state_bytes is None:
-                called = "gsau_train"
-                status = _capi.gsau_train(ctypes.byref(out), dataset._require_open(),
-                                          ctypes.byref(cfg), c_progress, None)
-            else:
-                called = "gsau_train_resumable"
-                status = _capi.gsau_train_resumable(ctypes.byref(out), dataset._require_open(),
-                                                    ctypes.byref(cfg), state_bytes, 1 if resume else 0,
-                                                    c_progress, None)
-            try:
-                _capi._check(status, called)  # reads the message first, on this thread
-            except GSAUError as e:
-                error = e
+            with _Progress(bool(show_progress), callback, self._params["epochs"],
+                           self._params["variant"]) as progress:
+                if state_bytes is None:
+                    called = "gsau_train"
+                    status = _capi.gsau_train(ctypes.byref(out), dataset._require_open(),
+                                              ctypes.byref(cfg), progress.c_function, None)
+                else:
+                    called = "gsau_train_resumable"
+                    status = _capi.gsau_train_resumable(ctypes.byref(out), dataset._require_open(),
+                                                        ctypes.byref(cfg), state_bytes,
+                                                        1 if resume else 0, progress.c_function,
+                                                        None)
+                try:
+                    _capi._check(status, called)  # reads the message first, on this thread
+                except GSAUError as e:
+                    error = e
         finally:
-            progress.close()
             if owned:
                 dataset.close()
-        del c_progress, variant_bytes
         new = _ModelHandle(out.value) if out.value else None
         if progress.error is not None or (error is not None and not (
                 status == _capi.GSAU_E_ABORTED and progress.stopped_by_callback)):
             if new is not None:
                 new.close()
-            if progress.error is not None:
-                raise progress.error
+            progress.reraise()
             assert error is not None
             raise error
         if new is None:
@@ -559,11 +317,8 @@ class GSAU:
         """Saves the model (configuration, id maps, histories, parameters) to ``path``
         atomically: on failure an existing file there is left as it was."""
         _, raw = _encode_path(path)
-        h = self._acquire()
-        try:
-            _capi._check(_capi.gsau_model_save(h.acquire_value, raw), "gsau_model_save")
-        finally:
-            h.release()
+        with _Use(self._fitted_handle()) as h:
+            _capi._check(_capi.gsau_model_save(h.value, raw), "gsau_model_save")
 
     @classmethod
     def load(cls, path: Any) -> "GSAU":
@@ -582,19 +337,12 @@ class GSAU:
         self._handle = None
         self._closed = False
         self.stopped_early = False
-        self._params = dict.fromkeys(_PARAMS)
         self._set_handle(_ModelHandle(out.value))
         cfg = _capi.sized(_capi.gsau_config)
-        _capi._check(_capi.gsau_model_config_get(ctypes.c_void_p(out.value), ctypes.byref(cfg)),
+        _capi._check(_capi.gsau_model_config_get(out.value, ctypes.byref(cfg)),
                      "gsau_model_config_get")
-        self._params.update({
-            "variant": cfg.variant.decode("utf-8"), "gamma": cfg.gamma,
-            "embedding_size": cfg.embedding_size, "transformer_layers": cfg.transformer_layers,
-            "graph_layers": cfg.graph_layers, "heads": cfg.heads, "inner_size": cfg.inner_size,
-            "max_sequence_length": cfg.max_sequence_length, "dropout": cfg.hidden_dropout,
-            "layer_norm_eps": cfg.layer_norm_eps, "batch_size": cfg.batch_size,
-            "learning_rate": cfg.learning_rate, "weight_decay": cfg.weight_decay,
-            "random_state": cfg.seed})
+        self._params = _params_of(cfg)
+        self._params.update(dict.fromkeys(_RUN_OPTIONS))
         return self
 
     # -- lifetime --
@@ -624,35 +372,18 @@ class GSAU:
         if h is not None:
             h.close()
 
-    def __enter__(self) -> "GSAU":
-        self._require_not_closed()
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __reduce__(self):
-        raise TypeError("a gsau.GSAU model cannot be pickled; use model.save(path) and "
-                        "GSAU.load(path)")
-
-    def _require_not_closed(self) -> None:
+    def _require_open(self) -> None:
         if self._closed:
             raise ValueError("operation on a closed gsau.GSAU model")
 
-    def _acquire(self) -> "_Use":
-        """The current handle, marked in use until ``.release()``."""
-        self._require_not_closed()
+    def _fitted_handle(self) -> _ModelHandle:
+        """The current handle, for ``with _Use(...)``; ValueError when closed or not fitted."""
+        self._require_open()
         h = self._handle
         if h is None:
             raise ValueError("this gsau.GSAU model is not fitted: call fit() first, or create "
                              "it with GSAU.load(path)")
-        return _Use(h)
+        return h
 
     # -- information --
 
@@ -662,30 +393,21 @@ class GSAU:
         ``predicts_with_graph`` (bool), ``n_parameters``, ``best_epoch`` (0-based; -1 when
         unknown, e.g. a loaded model), ``epochs_run``, ``test_recall_at_10``,
         ``test_ndcg_at_10`` (NaN when not evaluated)."""
-        h = self._acquire()
-        try:
-            return dict(h.handle.info())
-        finally:
-            h.release()
+        with _Use(self._fitted_handle()) as h:
+            return dict(h.info())
 
     @property
     def item_ids(self) -> np.ndarray:
         """The raw item ids (dtype object, str): ``item_ids[i]`` has item index ``i + 1``, the
         row ``i + 1`` of :meth:`item_embeddings`. A new array each time."""
-        h = self._acquire()
-        try:
-            return h.handle.item_ids()[1:].copy()
-        finally:
-            h.release()
+        with _Use(self._fitted_handle()) as h:
+            return h.item_ids()[1:].copy()
 
     @property
     def user_ids(self) -> np.ndarray:
         """The raw ids of the users the model knows (dtype object, str). A new array."""
-        h = self._acquire()
-        try:
-            return h.handle.user_ids()[1:].copy()
-        finally:
-            h.release()
+        with _Use(self._fitted_handle()) as h:
+            return h.user_ids()[1:].copy()
 
     def evaluate(self, split: str = "test",
                  ks: Iterable[int] = (5, 10, 20, 50)) -> Dict[str, float]:
@@ -703,14 +425,11 @@ class GSAU:
             raise ValueError("ks is empty")
         k_arr = np.ascontiguousarray([min(k, _INT32_MAX) for k in k_list], dtype=np.int32)
         out = np.empty(4 * len(k_list), dtype=np.float64)
-        h = self._acquire()
-        try:
-            _capi._check(_capi.gsau_model_evaluate(h.acquire_value, _SPLITS[split],
+        with _Use(self._fitted_handle()) as h:
+            _capi._check(_capi.gsau_model_evaluate(h.value, _SPLITS[split],
                                                    k_arr.ctypes.data_as(_i32p), len(k_list),
                                                    out.ctypes.data_as(_f64p)),
                          "gsau_model_evaluate")
-        finally:
-            h.release()
         result: Dict[str, float] = {}
         for j, k in enumerate(k_list):
             for m, name in enumerate(_METRICS):
@@ -720,89 +439,53 @@ class GSAU:
     def item_embeddings(self) -> np.ndarray:
         """The item table used for scoring, float32 ``[n_items + 1, embedding_size]``; row 0 is
         the padding item, row ``i`` the item ``item_ids[i - 1]``."""
-        h = self._acquire()
-        try:
-            info = h.handle.info()
+        with _Use(self._fitted_handle()) as h:
+            info = h.info()
             out = np.empty((info["n_items"] + 1, info["embedding_size"]), dtype=np.float32)
-            _capi._check(_capi.gsau_model_item_embeddings(h.acquire_value,
-                                                          out.ctypes.data_as(_f32p), out.size),
+            _capi._check(_capi.gsau_model_item_embeddings(h.value, out.ctypes.data_as(_f32p),
+                                                          out.size),
                          "gsau_model_item_embeddings")
             return out
-        finally:
-            h.release()
 
     def user_vectors(self, users: Any) -> np.ndarray:
         """The vectors the given users (raw ids) are scored with, float32
         ``[len(users), embedding_size]`` (1-D for one user): ``recommend``'s score of an item is
         the dot product with its row of :meth:`item_embeddings`. SASRec-scored models: the
         encoder's output for the user's whole history; graph-scored: the user's LightGCN row."""
-        h = self._acquire()
-        try:
-            handle = h.acquire_value
-            scalar = _is_scalar_id(users)
-            names = _ids.id_strs([users] if scalar else users, "users")
-            d = h.handle.info()["embedding_size"]
-            out = np.empty((len(names), d), dtype=np.float32)
+        with _Use(self._fitted_handle()) as h:
+            scalar, names = _id_list(users, "users")
+            out = np.empty((len(names), h.info()["embedding_size"]), dtype=np.float32)
             if names:
-                idx = np.fromiter((self._user_index(handle, u) for u in names), dtype=np.int32,
-                                  count=len(names))
-                _capi._check(_capi.gsau_model_user_vectors(handle, idx.ctypes.data_as(_i32p),
+                idx = _indices(_user_index, h.value, names)
+                _capi._check(_capi.gsau_model_user_vectors(h.value, idx.ctypes.data_as(_i32p),
                                                            len(names), out.ctypes.data_as(_f32p)),
                              "gsau_model_user_vectors")
             return out[0] if scalar else out
-        finally:
-            h.release()
 
-    # -- id maps --
-
-    @staticmethod
-    def _user_index(handle: ctypes.c_void_p, user: Any) -> int:
-        out = ctypes.c_int32()
-        _capi._check(_capi.gsau_model_user_index(handle, _ids.encode_id(user, "user"),
-                                                 ctypes.byref(out)), "gsau_model_user_index")
-        return out.value
-
-    @staticmethod
-    def _item_index(handle: ctypes.c_void_p, item: Any) -> int:
-        out = ctypes.c_int32()
-        _capi._check(_capi.gsau_model_item_index(handle, _ids.encode_id(item, "item"),
-                                                 ctypes.byref(out)), "gsau_model_item_index")
-        return out.value
-
-    def _item_indices(self, handle: ctypes.c_void_p, items: Any, name: str) -> np.ndarray:
-        if _is_scalar_id(items):
-            items = [items]
-        strs = _ids.id_strs(items, name)
-        # One extra slot: a non-NULL pointer even for an empty list ("no item allowed").
-        out = np.zeros(len(strs) + 1, dtype=np.int32)
-        for i, s in enumerate(strs):
-            out[i] = self._item_index(handle, s)
-        return out
-
-    def _query(self, handle: ctypes.c_void_p, filter_seen: bool, allowed: Any,
-               excluded: Any) -> Tuple[Any, Tuple[Any, ...]]:
-        q = _capi.gsau_query()
-        _capi.gsau_query_init(ctypes.byref(q))
-        q.filter_seen = 1 if filter_seen else 0
-        keep = []
-        if allowed is not None:
-            a = self._item_indices(handle, allowed, "items")
-            q.allowed_items = a.ctypes.data_as(_i32p)
-            q.n_allowed = a.shape[0] - 1
-            keep.append(a)
-        if excluded is not None:
-            e = self._item_indices(handle, excluded, "exclude")
-            if e.shape[0] > 1:
-                q.excluded_items = e.ctypes.data_as(_i32p)
-                q.n_excluded = e.shape[0] - 1
-            keep.append(e)
-        return q, tuple(keep)
+    # -- queries --
 
     @staticmethod
     def _width(N: Any, n_items: int) -> int:
         return max(1, min(_n(N), n_items, _INT32_MAX))
 
-    # -- queries --
+    @staticmethod
+    def _rank(fn: Any, fn_name: str, args: Tuple[Any, ...], ids: np.ndarray,
+              scores: np.ndarray) -> int:
+        """``fn(*args, items, scores, &count)``, a query writing one ranked list into the int32
+        ``ids`` and float32 ``scores``; returns the count written."""
+        count = ctypes.c_int32()
+        _capi._check(fn(*args, ids.ctypes.data_as(_i32p), scores.ctypes.data_as(_f32p),
+                        ctypes.byref(count)), fn_name)
+        return count.value
+
+    @classmethod
+    def _ranked(cls, h: _ModelHandle, k: int, fn: Any, fn_name: str,
+                *args: Any) -> Tuple[np.ndarray, np.ndarray]:
+        """1-D (raw ids, scores) of :meth:`_rank` with ``k`` slots, best first."""
+        ids = np.zeros(k, dtype=np.int32)
+        scores = np.empty(k, dtype=np.float32)
+        n = cls._rank(fn, fn_name, args, ids, scores)
+        return h.item_ids()[ids[:n]], scores[:n]
 
     def recommend(self, user_or_users: Any, N: int = 10, filter_seen: bool = False,
                   items: Any = None, exclude: Any = None) -> Tuple[np.ndarray, np.ndarray]:
@@ -838,23 +521,13 @@ class GSAU:
         ValueError
             ``N <= 0``; the model is not fitted or is closed.
         """
-        h = self._acquire()
-        try:
-            handle = h.acquire_value
-            k = self._width(N, h.handle.info()["n_items"])
-            q, keep = self._query(handle, filter_seen, items, exclude)
+        with _Use(self._fitted_handle()) as h:
+            k = self._width(N, h.info()["n_items"])
+            q, keep = _query(h.value, filter_seen, items, exclude)
             if _is_scalar_id(user_or_users):
-                user = self._user_index(handle, user_or_users)
-                ids = np.zeros(k, dtype=np.int32)
-                scores = np.empty(k, dtype=np.float32)
-                count = ctypes.c_int32()
-                _capi._check(_capi.gsau_model_recommend(handle, user, k, ctypes.byref(q),
-                                                        ids.ctypes.data_as(_i32p),
-                                                        scores.ctypes.data_as(_f32p),
-                                                        ctypes.byref(count)),
-                             "gsau_model_recommend")
-                n = count.value
-                return h.handle.item_ids()[ids[:n]], scores[:n]
+                return self._ranked(h, k, _capi.gsau_model_recommend, "gsau_model_recommend",
+                                    h.value, _user_index(h.value, user_or_users), k,
+                                    ctypes.byref(q))
             users = _ids.id_strs(user_or_users, "users")
             if len(users) > _INT32_MAX:
                 raise ValueError("too many users in one call (%d)" % len(users))
@@ -862,28 +535,25 @@ class GSAU:
             ids = np.zeros((b, k), dtype=np.int32)
             scores = np.full((b, k), np.nan, dtype=np.float32)
             if b == 0:
-                return h.handle.item_ids()[ids], scores
-            idx = np.fromiter((self._user_index(handle, u) for u in users), dtype=np.int32,
-                              count=b)
+                return h.item_ids()[ids], scores
+            idx = _indices(_user_index, h.value, users)
             counts = np.empty(b, dtype=np.int32)
-            _capi._check(_capi.gsau_model_recommend_batch(handle, idx.ctypes.data_as(_i32p), b, k,
-                                                          ctypes.byref(q),
+            _capi._check(_capi.gsau_model_recommend_batch(h.value, idx.ctypes.data_as(_i32p), b,
+                                                          k, ctypes.byref(q),
                                                           ids.ctypes.data_as(_i32p),
                                                           scores.ctypes.data_as(_f32p),
                                                           counts.ctypes.data_as(_i32p)),
                          "gsau_model_recommend_batch")
             return self._padded(h, ids, scores, counts)
-        finally:
-            h.release()
 
     @staticmethod
-    def _padded(h: "_Use", ids: np.ndarray, scores: np.ndarray,
+    def _padded(h: _ModelHandle, ids: np.ndarray, scores: np.ndarray,
                 counts: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         missing = np.arange(ids.shape[1])[None, :] >= counts[:, None]
         if missing.any():
             ids[missing] = 0          # the padding index, which maps to None
             scores[missing] = np.nan
-        return h.handle.item_ids()[ids], scores
+        return h.item_ids()[ids], scores
 
     def recommend_sequence(self, items: Any, N: int = 10, filter_seen: bool = False,
                            items_allowed: Any = None, exclude: Any = None
@@ -898,31 +568,18 @@ class GSAU:
         encoder (``info["predicts_with_graph"]``: DirectAU, GraphAU), which know only their
         users; UnknownIDError for an unknown item; ValueError for an empty sequence.
         """
-        h = self._acquire()
-        try:
-            handle = h.acquire_value
-            k = self._width(N, h.handle.info()["n_items"])
-            seq_ids = _ids.id_strs([items] if _is_scalar_id(items) else items, "items")
+        with _Use(self._fitted_handle()) as h:
+            k = self._width(N, h.info()["n_items"])
+            seq_ids = _id_list(items, "items")[1]
             if not seq_ids:
                 raise ValueError("the item sequence is empty")
             if len(seq_ids) > _INT32_MAX:
                 raise ValueError("the item sequence is too long (%d)" % len(seq_ids))
-            seq = np.fromiter((self._item_index(handle, s) for s in seq_ids), dtype=np.int32,
-                              count=len(seq_ids))
-            q, keep = self._query(handle, filter_seen, items_allowed, exclude)
-            ids = np.zeros(k, dtype=np.int32)
-            scores = np.empty(k, dtype=np.float32)
-            count = ctypes.c_int32()
-            _capi._check(_capi.gsau_model_recommend_sequence(handle, seq.ctypes.data_as(_i32p),
-                                                             len(seq_ids), k, ctypes.byref(q),
-                                                             ids.ctypes.data_as(_i32p),
-                                                             scores.ctypes.data_as(_f32p),
-                                                             ctypes.byref(count)),
-                         "gsau_model_recommend_sequence")
-            n = count.value
-            return h.handle.item_ids()[ids[:n]], scores[:n]
-        finally:
-            h.release()
+            seq = _indices(_item_index, h.value, seq_ids)
+            q, keep = _query(h.value, filter_seen, items_allowed, exclude)
+            return self._ranked(h, k, _capi.gsau_model_recommend_sequence,
+                                "gsau_model_recommend_sequence", h.value,
+                                seq.ctypes.data_as(_i32p), len(seq_ids), k, ctypes.byref(q))
 
     def similar_items(self, item: Any, N: int = 10) -> Tuple[np.ndarray, np.ndarray]:
         """The ``N`` items most similar to ``item`` (cosine of the scoring item vectors), the
@@ -930,31 +587,21 @@ class GSAU:
 
         For one raw item id: 1-D ``(ids, scores)``. For an array of ids: 2-D arrays of shape
         ``(n, min(N, n_items - 1))``, padded with None / NaN as in :meth:`recommend`."""
-        h = self._acquire()
-        try:
-            handle = h.acquire_value
-            k = self._width(N, h.handle.info()["n_items"] - 1)
-            scalar = _is_scalar_id(item)
-            names = _ids.id_strs([item] if scalar else item, "items")
+        with _Use(self._fitted_handle()) as h:
+            k = self._width(N, h.info()["n_items"] - 1)
+            scalar, names = _id_list(item, "items")
+            if scalar:
+                return self._ranked(h, k, _capi.gsau_model_similar_items,
+                                    "gsau_model_similar_items", h.value,
+                                    _item_index(h.value, names[0]), k)
             b = len(names)
             ids = np.zeros((b, k), dtype=np.int32)
             scores = np.full((b, k), np.nan, dtype=np.float32)
             counts = np.zeros(b, dtype=np.int32)
-            count = ctypes.c_int32()
             for r, name in enumerate(names):
-                index = self._item_index(handle, name)
-                _capi._check(_capi.gsau_model_similar_items(handle, index, k,
-                                                            ids[r].ctypes.data_as(_i32p),
-                                                            scores[r].ctypes.data_as(_f32p),
-                                                            ctypes.byref(count)),
-                             "gsau_model_similar_items")
-                counts[r] = count.value
-            if scalar:
-                n = counts[0]
-                return h.handle.item_ids()[ids[0, :n]], scores[0, :n]
+                counts[r] = self._rank(_capi.gsau_model_similar_items, "gsau_model_similar_items",
+                                       (h.value, _item_index(h.value, name), k), ids[r], scores[r])
             return self._padded(h, ids, scores, counts)
-        finally:
-            h.release()
 
     def __repr__(self) -> str:
         if self._closed:
@@ -970,14 +617,8 @@ class GSAU:
         return "<gsau.GSAU %s (%s)>" % (self._params.get("variant") or "loaded", state)
 
 
-class _Use:
-    """A handle in use by one call (see _ModelHandle.acquire/release)."""
-
-    __slots__ = ("handle", "acquire_value")
-
-    def __init__(self, handle: _ModelHandle) -> None:
-        self.acquire_value = handle.acquire()
-        self.handle = handle
-
-    def release(self) -> None:
-        self.handle.release()
+if GSAU.__doc__ is not None:  # None under python -OO
+    # The variant list of the docstring is the library's (gsau_variant_name).
+    GSAU.__doc__ = GSAU.__doc__.replace("        {variants}", textwrap.fill(
+        ", ".join('``"%s"``' % v for v in variants()), width=96, initial_indent=" " * 8,
+        subsequent_indent=" " * 8, break_on_hyphens=False))

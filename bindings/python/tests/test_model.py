@@ -6,6 +6,7 @@ seconds even against a debug build."""
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import math
 import pathlib
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 import gsau
-from gsau import GSAU
+from gsau import GSAU, _capi
 
 TESTS_DIR = pathlib.Path(__file__).resolve().parent
 REPO = TESTS_DIR.parent.parent.parent
@@ -109,18 +110,76 @@ def test_bert4rec_variants_train_save_and_report_their_defaults(tmp_path):
                 same_results(loaded.recommend(USERS[:3], N=5), (ids, scores))
 
 
-def test_reported_default_gamma_is_the_one_the_library_trains_with(tmp_path):
-    from gsau.model import _DEFAULT_GAMMA
-    with pytest.raises(gsau.InvalidArgumentError) as unknown:
-        fit("no-such-variant")
-    library_variants = str(unknown.value).split("available: ")[1].split(", ")
-    assert sorted(_DEFAULT_GAMMA) == sorted(v.strip() for v in library_variants)
-    for variant, gamma in _DEFAULT_GAMMA.items():
+def default_config():
+    cfg = _capi.gsau_config()
+    _capi.gsau_config_default(ctypes.byref(cfg))
+    return cfg
+
+
+def test_variants_are_the_librarys():
+    names = gsau.variants()
+    assert names == [_capi.gsau_variant_name(i).decode()
+                     for i in range(_capi.gsau_variant_count())]
+    assert len(set(names)) == len(names) and "gsau-rec" in names
+    assert _capi.gsau_variant_name(-1) is None
+    assert _capi.gsau_variant_name(len(names)) is None
+    if GSAU.__doc__ is not None:                                  # the docstring lists them
+        assert all('``"%s"``' % v in GSAU.__doc__ for v in names)
+
+
+def test_every_variant_resolves_to_what_training_stores(tmp_path):
+    for variant in gsau.variants():
+        cfg = default_config()
+        cfg.variant = variant.encode()
+        assert _capi.gsau_config_resolve(ctypes.byref(cfg)) == _capi.GSAU_OK, variant
+        assert cfg.variant.decode() == variant
+        assert cfg.gamma >= 0 and 0 <= cfg.hidden_dropout < 1
+        assert cfg.attention_dropout == cfg.hidden_dropout
+        assert cfg.graph_layers == cfg.transformer_layers
+        reported = GSAU(variant).config                           # what the binding reports
+        assert (reported["gamma"], reported["dropout"], reported["graph_layers"]) == (
+            cfg.gamma, cfg.hidden_dropout, cfg.graph_layers), variant
+        path = tmp_path / (variant + ".gsau")
         with fit(variant, params=dict(epochs=1)) as m:
-            assert m.config["gamma"] == gamma
-            m.save(tmp_path / "m.gsau")
-            with GSAU.load(tmp_path / "m.gsau") as loaded:     # the gamma stored by the library
-                assert loaded.config["gamma"] == pytest.approx(gamma), variant
+            m.save(path)
+        model = _capi.gsau_model_p()
+        _capi._check(_capi.gsau_model_load(ctypes.byref(model), str(path).encode()), "load")
+        try:
+            stored = _capi.sized(_capi.gsau_config)
+            _capi._check(_capi.gsau_model_config_get(model, ctypes.byref(stored)), "config_get")
+            assert stored.variant.decode() == variant
+            assert (stored.gamma, stored.hidden_dropout, stored.attention_dropout,
+                    stored.graph_layers) == (cfg.gamma, cfg.hidden_dropout,
+                                             cfg.attention_dropout, cfg.graph_layers), variant
+        finally:
+            _capi.gsau_model_free(model)
+
+
+def test_resolve_keeps_explicit_values():
+    c = GSAU("directau", gamma=0.3, dropout=0.1, graph_layers=3, transformer_layers=1).config
+    assert (c["gamma"], c["dropout"], c["graph_layers"], c["transformer_layers"]) == (
+        0.3, 0.1, 3, 1)
+    assert GSAU(transformer_layers=3).config["graph_layers"] == 3   # tied to the SASRec depth
+
+
+def test_resolve_refuses_bad_configs_and_changes_nothing():
+    for variant, embedding_size in ((b"no-such-variant", 64), (b"gsau-rec", 0)):
+        cfg = default_config()
+        cfg.variant = variant
+        cfg.embedding_size = embedding_size
+        before = bytes(cfg)
+        status = _capi.gsau_config_resolve(ctypes.byref(cfg))
+        with pytest.raises(gsau.InvalidArgumentError):
+            _capi._check(status, "gsau_config_resolve")
+        assert bytes(cfg) == before
+    with pytest.raises(gsau.InvalidArgumentError) as unknown:
+        GSAU("no-such-variant").config
+    message = str(unknown.value)
+    assert "no-such-variant" in message and all(v in message for v in gsau.variants())
+    with pytest.raises(gsau.InvalidArgumentError, match="embedding size"):
+        GSAU(embedding_size=0).config
+    with pytest.raises(gsau.InvalidArgumentError, match="no-such-variant"):
+        fit("no-such-variant")                                    # as fit() refuses them
 
 
 def test_fit_with_a_state_file_resumes_exactly(tmp_path):
@@ -610,6 +669,41 @@ def test_unfitted_and_closed_models_raise_value_errors(tmp_path):
     assert m2.closed
     with pytest.raises(ValueError, match="closed"):
         m2.recommend("1")
+
+
+def test_use_defers_the_free_of_a_handle_closed_meanwhile():
+    from gsau._handle import _ModelHandle, _Use
+    freed = []
+
+    class Recorded(_ModelHandle):
+        _free = staticmethod(freed.append)          # the value never reaches the library
+
+    h = Recorded(12345)
+    with _Use(h) as outer:
+        assert outer is h
+        with _Use(h):
+            h.close()                               # another thread closes it meanwhile
+        assert freed == [] and h.value == 12345     # still in use by the outer block
+    assert freed == [12345] and h.value is None     # freed once, by the last user
+    with pytest.raises(ValueError, match="closed"):
+        with _Use(h):
+            pass
+    h.close()
+    assert freed == [12345]
+    h = Recorded(678)
+    with pytest.raises(RuntimeError):
+        with _Use(h):
+            raise RuntimeError
+    h.close()                                       # the failed block released its use
+    assert freed == [12345, 678]
+
+
+def test_a_loaded_model_cannot_be_fitted(rec, tmp_path):
+    rec.save(tmp_path / "m.gsau")
+    with GSAU.load(tmp_path / "m.gsau") as loaded:
+        with pytest.raises(TypeError, match="GSAU.load"):
+            loaded.fit(TINY, show_progress=False)
+        assert loaded.recommend("1", N=3)[0].shape == (3,)
 
 
 def test_garbage_collection_frees_models():
