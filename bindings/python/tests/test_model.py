@@ -176,7 +176,7 @@ def test_resolve_refuses_bad_configs_and_changes_nothing():
         GSAU("no-such-variant").config
     message = str(unknown.value)
     assert "no-such-variant" in message and all(v in message for v in gsau.variants())
-    with pytest.raises(gsau.InvalidArgumentError, match="embedding size"):
+    with pytest.raises(gsau.InvalidArgumentError, match="embedding_size"):
         GSAU(embedding_size=0).config
     with pytest.raises(gsau.InvalidArgumentError, match="no-such-variant"):
         fit("no-such-variant")                                    # as fit() refuses them
