@@ -54,7 +54,7 @@ struct Train: ParsableCommand {
             }
             if case .epochEnd(let e) = event, e.meanTerms.sequenceRepresentationsCollapsed, !warnedCollapse {
                 warnedCollapse = true   // once per run, also with --quiet
-                printErr("warning: the sequence representations have collapsed (sequence uniformity \(formatted(e.meanTerms.sequentialUniformSequence!, 3)) ≈ 0: all normalised vectors in one point); gamma \(config.gamma) is too small for this data, try a larger --gamma (see docs/RESULTS.md, 'γ')")
+                printErr("warning: the sequence representations have collapsed (sequence uniformity \(formatted(e.meanTerms[.sequentialUniformSequence] ?? 0, 3)) ≈ 0: all normalised vectors in one point); gamma \(config.gamma) is too small for this data, try a larger --gamma (see docs/RESULTS.md, 'γ')")
             }
             if quiet { return true }
             switch event {
@@ -86,16 +86,13 @@ struct Train: ParsableCommand {
         }
     }
 
+    /// The epoch's terms summed by `LossTerm.summaryGroup` ("GA 0.812 GU -7.6 ..."), in order.
     private func terms(_ t: LossTerms) -> String {
-        var parts: [String] = []
-        if let x = t.graphAlign { parts.append("GA \(formatted(x, 3))") }
-        if let x = t.graphBPR { parts.append("BPR \(formatted(x, 4))") }
-        if let u = t.graphUniformUser, let i = t.graphUniformItem { parts.append("GU \(formatted(u + i, 3))") }
-        if let x = t.sequentialCrossEntropy { parts.append("CE \(formatted(x, 3))") }
-        if let x = t.sequentialAlign { parts.append("SA \(formatted(x, 3))") }
-        if let s = t.sequentialUniformSequence, let i = t.sequentialUniformItem {
-            parts.append("SU \(formatted(s + i + (t.sequentialUniformSequenceVsItem ?? 0), 3))")
+        var groups: [(name: String, sum: Double)] = []
+        for (term, value) in t.present {
+            guard let name = term.summaryGroup else { continue }
+            if let k = groups.firstIndex(where: { $0.name == name }) { groups[k].sum += value } else { groups.append((name, value)) }
         }
-        return parts.joined(separator: " ")
+        return groups.map { "\($0.name) \(formatted($0.sum, $0.name == "BPR" ? 4 : 3))" }.joined(separator: " ")
     }
 }

@@ -238,36 +238,6 @@ public final class Trainer {
     }
 }
 
-extension LossTerms {
-    mutating func add(_ other: LossTerms) {
-        func sum(_ a: Double?, _ b: Double?) -> Double? { b.map { (a ?? 0) + $0 } ?? a }
-        graphAlign = sum(graphAlign, other.graphAlign)
-        graphUniformUser = sum(graphUniformUser, other.graphUniformUser)
-        graphUniformItem = sum(graphUniformItem, other.graphUniformItem)
-        graphBPR = sum(graphBPR, other.graphBPR)
-        graphRegularization = sum(graphRegularization, other.graphRegularization)
-        sequentialCrossEntropy = sum(sequentialCrossEntropy, other.sequentialCrossEntropy)
-        sequentialAlign = sum(sequentialAlign, other.sequentialAlign)
-        sequentialUniformSequence = sum(sequentialUniformSequence, other.sequentialUniformSequence)
-        sequentialUniformItem = sum(sequentialUniformItem, other.sequentialUniformItem)
-        sequentialUniformSequenceVsItem = sum(sequentialUniformSequenceVsItem, other.sequentialUniformSequenceVsItem)
-        total += other.total
-    }
-
-    func scaled(by s: Double) -> LossTerms {
-        var t = self
-        t.graphAlign = graphAlign.map { $0 * s }; t.graphUniformUser = graphUniformUser.map { $0 * s }
-        t.graphUniformItem = graphUniformItem.map { $0 * s }
-        t.graphBPR = graphBPR.map { $0 * s }; t.graphRegularization = graphRegularization.map { $0 * s }
-        t.sequentialCrossEntropy = sequentialCrossEntropy.map { $0 * s }; t.sequentialAlign = sequentialAlign.map { $0 * s }
-        t.sequentialUniformSequence = sequentialUniformSequence.map { $0 * s }
-        t.sequentialUniformItem = sequentialUniformItem.map { $0 * s }
-        t.sequentialUniformSequenceVsItem = sequentialUniformSequenceVsItem.map { $0 * s }
-        t.total = total * s
-        return t
-    }
-}
-
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -23,16 +23,9 @@ extension ModelConfig {
 }
 
 extension LossTerms {
+    /// {"graph_align": …, …, "total": …}: the terms present, then the total.
     public var json: JSON {
-        var fields: [(String, JSON)] = []
-        func add(_ name: String, _ v: Double?) { if let v { fields.append((name, .number(v))) } }
-        add("graph_align", graphAlign); add("graph_unif_user", graphUniformUser); add("graph_unif_item", graphUniformItem)
-        add("graph_bpr", graphBPR); add("graph_reg", graphRegularization)
-        add("seq_ce", sequentialCrossEntropy); add("seq_align", sequentialAlign)
-        add("seq_unif_seq", sequentialUniformSequence); add("seq_unif_item", sequentialUniformItem)
-        add("seq_unif_seq_vs_deranged_item", sequentialUniformSequenceVsItem)
-        add("total", total)
-        return .object(fields)
+        .object(present.map { ($0.term.rawValue, JSON.number($0.value)) } + [("total", .number(total))])
     }
 }
 

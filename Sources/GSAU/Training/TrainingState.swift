@@ -225,17 +225,15 @@ struct TrainingState {
 }
 
 extension LossTerms {
-    static let termCount = 11
+    /// Values stored per epoch: every `LossTerm` in order, then the total.
+    static let termCount = LossTerm.allCases.count + 1
 
-    /// Every term in declaration order, `total` last.
-    var all: [Double?] {
-        [graphAlign, graphUniformUser, graphUniformItem, graphBPR, graphRegularization, sequentialCrossEntropy,
-         sequentialAlign, sequentialUniformSequence, sequentialUniformItem, sequentialUniformSequenceVsItem, total]
-    }
+    /// Every term in `LossTerm` order, `total` last.
+    var all: [Double?] { LossTerm.allCases.map { self[$0] } + [total] }
 
     init(all t: [Double?]) {
-        self.init(graphAlign: t[0], graphUniformUser: t[1], graphUniformItem: t[2], graphBPR: t[3], graphRegularization: t[4],
-                  sequentialCrossEntropy: t[5], sequentialAlign: t[6], sequentialUniformSequence: t[7],
-                  sequentialUniformItem: t[8], sequentialUniformSequenceVsItem: t[9], total: t[10] ?? 0)
+        self.init()
+        for (k, term) in LossTerm.allCases.enumerated() { self[term] = t[k] }
+        total = t[LossTerm.allCases.count] ?? 0
     }
 }

@@ -36,13 +36,13 @@ final class AblationObjectiveTests: XCTestCase {
         let noGraph = try terms(.gsauRecNoGraph, copying: parameters)
         let gamma = ModelConfig(variant: .gsauRec).gamma
         XCTAssertEqual(ModelConfig(variant: .gsauRecNoGraph).gamma, gamma)
-        XCTAssertNil(noGraph.graphAlign); XCTAssertNil(noGraph.graphUniformUser)
-        XCTAssertNil(noGraph.sequentialAlign)
-        XCTAssertEqual(noGraph.sequentialCrossEntropy!, full.sequentialCrossEntropy!, accuracy: 1e-12)
-        XCTAssertEqual(noGraph.sequentialUniformSequence!, full.sequentialUniformSequence!, accuracy: 1e-12)
-        XCTAssertEqual(noGraph.sequentialUniformItem!, full.sequentialUniformItem!, accuracy: 1e-12)
-        XCTAssertEqual(noGraph.sequentialUniformSequenceVsItem!, full.sequentialUniformSequenceVsItem!, accuracy: 1e-12)
-        let graphPart = full.graphAlign! + gamma * (full.graphUniformUser! + full.graphUniformItem!)
+        XCTAssertNil(noGraph[.graphAlign]); XCTAssertNil(noGraph[.graphUniformUser])
+        XCTAssertNil(noGraph[.sequentialAlign])
+        XCTAssertEqual(noGraph[.sequentialCrossEntropy]!, full[.sequentialCrossEntropy]!, accuracy: 1e-12)
+        XCTAssertEqual(noGraph[.sequentialUniformSequence]!, full[.sequentialUniformSequence]!, accuracy: 1e-12)
+        XCTAssertEqual(noGraph[.sequentialUniformItem]!, full[.sequentialUniformItem]!, accuracy: 1e-12)
+        XCTAssertEqual(noGraph[.sequentialUniformSequenceVsItem]!, full[.sequentialUniformSequenceVsItem]!, accuracy: 1e-12)
+        let graphPart = full[.graphAlign]! + gamma * (full[.graphUniformUser]! + full[.graphUniformItem]!)
         XCTAssertGreaterThan(abs(graphPart), 0.1)
         XCTAssertEqual(noGraph.total, full.total - graphPart, accuracy: 1e-10)
     }
@@ -52,10 +52,10 @@ final class AblationObjectiveTests: XCTestCase {
         let full = try terms(.gsauRec, copying: parameters)
         let noUI = try terms(.gsauRecNoUI, copying: parameters)
         let gamma = ModelConfig(variant: .gsauRec).gamma
-        XCTAssertNil(noUI.sequentialUniformSequenceVsItem)
-        XCTAssertEqual(noUI.graphAlign!, full.graphAlign!, accuracy: 1e-12)
-        XCTAssertEqual(noUI.sequentialCrossEntropy!, full.sequentialCrossEntropy!, accuracy: 1e-12)
-        XCTAssertGreaterThan(abs(full.sequentialUniformSequenceVsItem!), 0.1)
-        XCTAssertEqual(noUI.total, full.total - gamma * full.sequentialUniformSequenceVsItem!, accuracy: 1e-10)
+        XCTAssertNil(noUI[.sequentialUniformSequenceVsItem])
+        XCTAssertEqual(noUI[.graphAlign]!, full[.graphAlign]!, accuracy: 1e-12)
+        XCTAssertEqual(noUI[.sequentialCrossEntropy]!, full[.sequentialCrossEntropy]!, accuracy: 1e-12)
+        XCTAssertGreaterThan(abs(full[.sequentialUniformSequenceVsItem]!), 0.1)
+        XCTAssertEqual(noUI.total, full.total - gamma * full[.sequentialUniformSequenceVsItem]!, accuracy: 1e-10)
     }
 }

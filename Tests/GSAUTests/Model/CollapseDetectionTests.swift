@@ -26,18 +26,24 @@ final class CollapseDetectionTests: XCTestCase {
     func testSpreadBatchIsNotCollapsed() throws {
         let u = try uniformity(unitRows(256, 64, spread: 10, seed: 1), rows: 256, width: 64)
         XCTAssertLessThan(u, -3)   // near-uniform unit vectors in 64-d: about −4
-        XCTAssertFalse(LossTerms(sequentialUniformSequence: u).sequenceRepresentationsCollapsed)
+        XCTAssertFalse(terms(.sequentialUniformSequence, u).sequenceRepresentationsCollapsed)
     }
 
     func testCollapsedBatchIsDetected() throws {
         let u = try uniformity(unitRows(256, 64, spread: 0.01, seed: 2), rows: 256, width: 64)
         XCTAssertGreaterThan(u, -0.1)
-        XCTAssertTrue(LossTerms(sequentialUniformSequence: u).sequenceRepresentationsCollapsed)
+        XCTAssertTrue(terms(.sequentialUniformSequence, u).sequenceRepresentationsCollapsed)
     }
 
     func testThresholdAndVariantsWithoutTheTerm() {
-        XCTAssertTrue(LossTerms(sequentialUniformSequence: -0.01).sequenceRepresentationsCollapsed)   // SASRec(u), γ 0.05, Beauty
-        XCTAssertFalse(LossTerms(sequentialUniformSequence: -1.4).sequenceRepresentationsCollapsed)   // GSAU, γ 0.1, partly shrunk
-        XCTAssertFalse(LossTerms(sequentialCrossEntropy: 7).sequenceRepresentationsCollapsed)         // SASRec: no such term
+        XCTAssertTrue(terms(.sequentialUniformSequence, -0.01).sequenceRepresentationsCollapsed)   // SASRec(u), γ 0.05, Beauty
+        XCTAssertFalse(terms(.sequentialUniformSequence, -1.4).sequenceRepresentationsCollapsed)   // GSAU, γ 0.1, partly shrunk
+        XCTAssertFalse(terms(.sequentialCrossEntropy, 7).sequenceRepresentationsCollapsed)         // SASRec: no such term
+    }
+
+    private func terms(_ term: LossTerm, _ value: Double) -> LossTerms {
+        var t = LossTerms()
+        t[term] = value
+        return t
     }
 }

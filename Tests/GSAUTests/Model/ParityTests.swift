@@ -167,10 +167,10 @@ final class ParityTests: XCTestCase {
         let loss = json["loss"] as! [String: Any]
         let components = loss["components"] as! [String: Double]
         let ours: [String: Double?] = [
-            "graph_align": terms.graphAlign, "graph_unif_user": terms.graphUniformUser, "graph_unif_item": terms.graphUniformItem,
-            "seq_ce": terms.sequentialCrossEntropy, "seq_align": terms.sequentialAlign,
-            "seq_unif_seq": terms.sequentialUniformSequence, "seq_unif_item": terms.sequentialUniformItem,
-            "seq_unif_seq_vs_deranged_item": terms.sequentialUniformSequenceVsItem]
+            "graph_align": terms[.graphAlign], "graph_unif_user": terms[.graphUniformUser], "graph_unif_item": terms[.graphUniformItem],
+            "seq_ce": terms[.sequentialCrossEntropy], "seq_align": terms[.sequentialAlign],
+            "seq_unif_seq": terms[.sequentialUniformSequence], "seq_unif_item": terms[.sequentialUniformItem],
+            "seq_unif_seq_vs_deranged_item": terms[.sequentialUniformSequenceVsItem]]
         for (name, value) in ours {
             if let reference = components[name] {
                 guard let value else { XCTFail("\(c.file): missing loss term \(name)"); continue }
