@@ -134,12 +134,10 @@ private func train(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ds: OpaquePoi
                    _ progress: GSAUProgressFunction?, _ userData: UnsafeMutableRawPointer?) throws {
     let dataset = try resolve(ds, as: DatasetHandle.self, magic: DatasetHandle.magic, "dataset").dataset
     guard let out else { throw BoundaryError.invalid("out is NULL") }
-    let (config, defaultOptions) = try configuration(cfg)
-    var options = defaultOptions
-    options.statePath = statePath
+    let (config, options) = try configuration(cfg)
     let trainer = try Trainer(config: config, dataset: dataset, options: options)
-    try trainer.openState(resume: resume)
-    let (model, result) = try trainer.train { event in
+    if let statePath { try trainer.openState(at: statePath, resume: resume) }
+    let report = { (event: TrainingEvent) -> Bool in
         guard let progress else { return true }
         switch event {
         case .step(let epoch, let step, let steps, let loss):
@@ -148,6 +146,7 @@ private func train(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ds: OpaquePoi
             return progress(Int32(record.epoch), -1, Int32(record.steps), record.lossSum, record.validationScore, userData) == 0
         }
     }
+    let (model, result) = try statePath.map { try trainer.train(statePath: $0, progress: report) } ?? trainer.train(progress: report)
     out.pointee = register(try ModelHandle(model, result: result))
     if result.stopReason == .aborted {
         throw GSAUError.aborted("the progress callback stopped training after \(result.history.count) epoch(s); the model holds the best epoch so far")

@@ -33,17 +33,16 @@ struct Train: ParsableCommand {
         let config = try ModelConfig.resolved(variant: v, overrides: try ModelOptions.overrides(modelOptions))
         var options = TrainingOptions()
         options.epochs = epochs; options.patience = patience; options.validationMetric = validMetric; options.threads = threads
-        options.statePath = state
         if resume && state == nil { throw ValidationError("--resume needs --state FILE (the run's training-state file)") }
 
         let (dataset, loadSeconds) = try data.load()
         let trainer = try Trainer(config: config, dataset: dataset, options: options)
         print("gsau train: \(v.rawValue) on \(dataset.path): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactionCount) interactions (loaded in \(formatted(loadSeconds, 2)) s)")
         print("  \(trainer.stepsPerEpoch) steps per epoch, gamma \(config.gamma), \(BLASInfo.summary)")
-        try trainer.openState(resume: resume)
+        if let state { try trainer.openState(at: state, resume: resume) }
         if resume, let state { print("  resuming \(state) at epoch \(trainer.nextEpoch) (\(trainer.history.count) epochs done)") }
         var warnedCollapse = false
-        let (model, result) = try trainer.train { event in
+        let report = { (event: TrainingEvent) -> Bool in
             if case .epochEnd = event, let json {
                 // Nothing lost if the run is interrupted: the history so far is on disk.
                 let history = trainer.history
@@ -68,6 +67,7 @@ struct Train: ParsableCommand {
             }
             return true
         }
+        let (model, result) = try state.map { try trainer.train(statePath: $0, progress: report) } ?? trainer.train(progress: report)
         print("stopped: \(result.stopReason.rawValue) after \(result.history.count) epochs; best epoch \(result.bestEpoch.map { "\(result.history[$0].epoch)" } ?? "none"); \(formatted(result.secondsPerEpochMedian, 2)) s/epoch (median), \(formatted(result.totalSeconds, 1)) s in all")
         if let valid = result.bestValidation { printMetrics(valid, title: "valid (best epoch)", seconds: 0) }
         if let test = result.test { printMetrics(test, title: "test (best epoch)", seconds: 0) }

@@ -80,15 +80,13 @@ public final class Trainer {
     /// Cut-offs evaluated on validation: the reported Ks and the selection metric's K.
     private var validationKs: [Int] { Array(Set(options.ks + [options.validationK])).sorted() }
 
-    /// Continues the run saved in a training-state file (written when `options.statePath` is set):
-    /// parameters, Adam, random streams, early stopping, best epoch and history, so that training
-    /// on goes exactly as if it had never stopped (same BLAS thread count). The file must come from
-    /// the same config, data and model-selection options; `options.epochs` may differ. Throws
-    /// `corruptFile` / `versionMismatch` for a bad file and `invalidArgument` for another run's
-    /// file; on failure the trainer is unchanged.
-    public func resume(from path: String) throws {
-        let state = try TrainingState.decode(try readFileBytes(path), source: path)
-        try state.checkCompatible(config: config, dataset: dataset, options: options, parameterCount: layout.count, source: path)
+    /// Continues the run `state` was taken from (`state()` after an epoch): parameters, Adam,
+    /// random streams, early stopping, best epoch and history, so that training on goes exactly as
+    /// if it had never stopped (same BLAS thread count). The state must come from the same config,
+    /// data and model-selection options; `options.epochs` may differ. Throws `invalidArgument`
+    /// (naming `source`) for another run's state; on failure the trainer is unchanged.
+    public func resume(from state: TrainingState, source: String) throws {
+        try state.checkCompatible(config: config, dataset: dataset, options: options, parameterCount: layout.count, source: source)
         parameters = state.parameters
         adam.firstMoment = state.firstMoment
         adam.secondMoment = state.secondMoment
@@ -98,23 +96,8 @@ public final class Trainer {
         run = state.progress
     }
 
-    /// Prepares `options.statePath` for a run (nothing when it is nil): `resume` continues the run
-    /// saved there (`resume(from:)`); otherwise the file must not exist yet, so that starting a
-    /// run never overwrites another run's state by accident (`invalidArgument`).
-    public func openState(resume: Bool) throws {
-        guard let path = options.statePath else {
-            if resume { throw GSAUError.invalidArgument("resuming needs a training-state file") }
-            return
-        }
-        if resume {
-            try self.resume(from: path)
-        } else if access(path, F_OK) == 0 {
-            throw GSAUError.invalidArgument("\(path) exists: resume to continue that run, or remove the file to start over")
-        }
-    }
-
-    /// Everything `resume(from:)` needs, as of the end of the last epoch.
-    private func snapshot(elapsedSeconds: Double) -> TrainingState {
+    /// Everything `resume(from:source:)` needs, as of the end of the last epoch.
+    private func state(elapsedSeconds: Double) -> TrainingState {
         var progress = run
         progress.elapsedSeconds = elapsedSeconds
         return TrainingState(configText: TrainingState.configText(config), datasetFingerprint: TrainingState.fingerprint(dataset),
@@ -125,9 +108,10 @@ public final class Trainer {
     }
 
     /// Runs the training loop (from epoch 0, or where a resumed run stopped) and returns the model
-    /// (best epoch's parameters) and the result. With `options.statePath` set, the training state is
-    /// written atomically after every epoch.
-    public func train(progress: ((TrainingEvent) -> Bool)? = nil) throws -> (model: GSAUModel, result: TrainingResult) {
+    /// (best epoch's parameters) and the result. `saveState` receives the training state after every
+    /// epoch (before `progress` hears of it), e.g. to write it to a file (`train(statePath:…)`).
+    public func train(progress: ((TrainingEvent) -> Bool)? = nil,
+                      saveState: ((TrainingState) throws -> Void)? = nil) throws -> (model: GSAUModel, result: TrainingResult) {
         if options.threads > 0 { BLASInfo.setThreads(options.threads) }
         let clock = ContinuousClock()
         let started = clock.now
@@ -165,9 +149,7 @@ public final class Trainer {
             run.history.append(record)
             run.nextEpoch = epoch + 1
             run.earlyStopped = stop
-            if let path = options.statePath {
-                try writeFileAtomically(path, bytes: try snapshot(elapsedSeconds: earlierSeconds + (clock.now - started).seconds).encoded())
-            }
+            if let saveState { try saveState(state(elapsedSeconds: earlierSeconds + (clock.now - started).seconds)) }
             if let progress, !progress(.epochEnd(record)) { result.stopReason = .aborted; break epochs }
             if stop { result.stopReason = .earlyStopped }
         }

@@ -1,4 +1,4 @@
-/// How long to train and how to select the model (model-spec §4).
+/// How long to train and how to select the model (docs/MODEL.md §6.4).
 public struct TrainingOptions: Sendable, Equatable {
     /// Maximum number of epochs (the original: 300).
     public var epochs = 300
@@ -15,9 +15,6 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Threads a matrix product is split over (0 = leave the default, one per core); process-wide,
     /// see ProductThreads.swift.
     public var threads = 0
-    /// When set, the training state (parameters, Adam, random streams, early stopping, history) is
-    /// written atomically to this file after every epoch; `Trainer.resume(from:)` continues from it.
-    public var statePath: String? = nil
 
     public init() {}
 
