@@ -15,7 +15,7 @@ ABI     := 1
 DIST_BUILD := .build-dist
 CFLAGS_EXAMPLE := -std=c11 -O2 -Wall -Wextra -Werror -Iinclude
 
-.PHONY: all deps build demo test test-swift test-golden test-c test-python test-install test-dist bench install dist clean
+.PHONY: all deps build demo test test-layers test-swift test-golden test-c test-python test-install test-dist bench install dist clean
 
 all: build
 
@@ -34,8 +34,14 @@ demo: build
 	@echo "(3 epochs show the pipeline, not the model: GSAU(rec) learns slowly at first and a full"
 	@echo " Beauty run took 123 epochs, ~50 min at 25 s each; see docs/RESULTS.md and bench/reproduce)"
 
-test: deps test-swift test-golden test-c test-python test-install test-dist
+test: deps test-layers test-swift test-golden test-c test-python test-install test-dist
 	@echo "all tests passed"
+
+# The engine's layers depend one way only (docs/ARCHITECTURE.md); the self-test shows the check
+# catches an upward reference.
+test-layers:
+	$(PYTHON) scripts/check-layers.py
+	$(PYTHON) scripts/check-layers.py --self-test
 
 test-swift:
 	$(SWIFT) test

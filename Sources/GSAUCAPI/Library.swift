@@ -45,7 +45,7 @@ public func gsau_system_info_get(_ out: UnsafeMutablePointer<gsau_system_info>?)
         try checkStructSize(out.pointee.struct_size, minimum: MemoryLayout<gsau_system_info>.size, "gsau_system_info")
         out.pointee.blas_core_name = BLASInfo.coreNamePointer
         out.pointee.blas_threads = Int32(BLASInfo.threads)
-        out.pointee.hardware_threads = Int32(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        out.pointee.hardware_threads = Int32(BLASInfo.hardwareThreads)
         out.pointee.blas_generic_fallback = BLASInfo.isGenericFallback ? 1 : 0
     }
 }

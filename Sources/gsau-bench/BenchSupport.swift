@@ -67,7 +67,7 @@ func writeResult(_ json: JSONObject, to path: String) {
 func machineFields(_ json: inout JSONObject) {
     json.set("blas_core", BLASInfo.coreName)
     json.set("blas_threads", BLASInfo.threads)
-    json.set("hardware_threads", Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    json.set("hardware_threads", BLASInfo.hardwareThreads)
 }
 
 extension String {

@@ -38,6 +38,7 @@ struct Train: ParsableCommand {
         let (dataset, loadSeconds) = try data.load()
         let trainer = try Trainer(config: config, dataset: dataset, options: options)
         print("gsau train: \(v.rawValue) on \(dataset.path): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactionCount) interactions (loaded in \(formatted(loadSeconds, 2)) s)")
+        if threads > 0 { BLASInfo.setThreads(threads) }   // as training will, so the line below is true
         print("  \(trainer.stepsPerEpoch) steps per epoch, gamma \(config.gamma), \(BLASInfo.summary)")
         if let state { try trainer.openState(at: state, resume: resume) }
         if resume, let state { print("  resuming \(state) at epoch \(trainer.nextEpoch) (\(trainer.history.count) epochs done)") }

@@ -12,10 +12,13 @@ public enum BLASInfo {
 
     /// The number of threads one matrix product is split over (OpenBLAS itself runs one thread
     /// per call; see ProductThreads.swift).
-    public static var threads: Int { ProductThreads.count }
+    public static var threads: Int { ProductThreads.count.load(ordering: .relaxed) }
 
     /// Sets the number of threads products are split over (values below 1 are treated as 1).
-    public static func setThreads(_ n: Int) { ProductThreads.count = max(1, n) }
+    public static func setThreads(_ n: Int) { ProductThreads.count.store(max(1, n), ordering: .relaxed) }
+
+    /// The number of CPUs the process may use (the one source of that number in the engine).
+    public static var hardwareThreads: Int { processorCount }
 
     /// True when OpenBLAS runs its generic fallback kernels although a better family would apply.
     public static var isGenericFallback: Bool {

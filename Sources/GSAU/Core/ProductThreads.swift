@@ -1,5 +1,6 @@
 import CBLAS
 import Dispatch
+import Synchronization
 
 // Matrix products: OpenBLAS runs single-threaded and the engine splits each large product over
 // its own threads.
@@ -21,8 +22,10 @@ import Dispatch
 // (openblas_set_num_threads(1)); a host program sharing that OpenBLAS keeps it single-threaded
 // unless it sets its own count afterwards (then gsau's split products oversubscribe the cores).
 enum ProductThreads {
-    /// Threads one product is split over (`BLASInfo.setThreads` changes it).
-    static var count = processorCount
+    /// Threads one product is split over (`BLASInfo.setThreads` changes it, e.g. when a training
+    /// run sets its thread count while other threads run products: an atomic, so readers see either
+    /// value, never a torn one; each product reads it once).
+    static let count = Atomic<Int>(processorCount)
 
     /// Runs OpenBLAS single-threaded, once, before the first product.
     static let singleThreadedBLAS: Void = { openblas_set_num_threads(1) }()
@@ -39,7 +42,7 @@ func splitSgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                 beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
     _ = ProductThreads.singleThreadedBLAS
     let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
-    let threads = ProductThreads.count, block = ProductThreads.minimumBlock
+    let threads = ProductThreads.count.load(ordering: .relaxed), block = ProductThreads.minimumBlock
     let rowParts = min(threads, m / block), columnParts = min(threads, n / block)
     let parts = max(rowParts, columnParts)
     if parts < 2 || m * n * k < ProductThreads.splitThreshold {
