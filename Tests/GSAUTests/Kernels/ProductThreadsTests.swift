@@ -6,8 +6,8 @@ import XCTest
 /// the unsplit product (one plain sgemm call) up to rounding for every thread count.
 final class ProductThreadsTests: XCTestCase {
     func testSplitProductsAreReproducibleAndCorrectForAnyThreadCount() {
-        let saved = ProductThreads.count
-        defer { ProductThreads.count = saved }
+        let saved = BLASInfo.threads
+        defer { BLASInfo.setThreads(saved) }
         var rng = TestRandom(seed: 3)
         // (m, n, k): split by rows; too few rows, so split by columns; too small to split.
         for (m, n, k) in [(300, 70, 64), (40, 1000, 64), (512, 129, 33), (8, 8, 8)] {
@@ -17,7 +17,7 @@ final class ProductThreadsTests: XCTestCase {
                 let start = (0..<(m * n)).map { _ in Float(rng.uniform()) }
                 var results: [[Float]] = []
                 for threads in [1, 2, 3, 8] {
-                    ProductThreads.count = threads
+                    BLASInfo.setThreads(threads)
                     for beta: Float in [0, 1] {
                         var first: [Float] = []
                         for call in 0..<2 {
