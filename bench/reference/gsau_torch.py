@@ -1,12 +1,12 @@
 # Independent PyTorch reference of GSAU's alignment/uniformity variants SASRec(u) and GSAU, written
-# from model-spec (not from the original repository), to tell a property of the method from an
+# from the method's description (docs/MODEL.md; not from the original repository), to tell a property of the method from an
 # engine bug. It is a diagnostic, not part of the product: needs `pip install torch` (CPU is enough).
 #   python bench/reference/gsau_torch.py data/beauty-mini.txt sasrec-u 0.05 8 [SEED]
 #   python bench/reference/gsau_torch.py data/beauty-mini.txt gsau 0.1 8 [SEED]
 # sasrec-u: L_SA + γ·L_SU (3 subsets), sequential only. gsau adds the LightGCN side on a user table
-# (model-spec §1.4, §2.3, §3.1): L_GA + γ·L_GU + L_SA + γ·L_SU. Results of the runs that diagnosed
+# (docs/MODEL.md §3.3, §3.4, §4.1): L_GA + γ·L_GU + L_SA + γ·L_SU. Results of the runs that diagnosed
 # the collapse: bench/reference/*.log and docs/RESULTS.md. The epoch is the graph stream's length
-# (model-spec §1.6), as the original.
+# (docs/MODEL.md §6.1), as the original.
 import sys, math, time, torch, torch.nn as nn, torch.nn.functional as F
 torch.set_num_threads(1)
 path, variant, gamma, epochs = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])

@@ -1,4 +1,4 @@
-/// The GSAU objective (model-spec §3): forward through both encoders, every loss term, and the
+/// The GSAU objective (docs/MODEL.md §4): forward through both encoders, every loss term, and the
 /// backward pass into one gradient buffer (same layout as the parameters).
 ///
 ///   graph:      û = normalize(U_g[u]), î = normalize(I_g[i])

@@ -1,4 +1,4 @@
-/// The rows of the paper's tables, each a configuration of the one engine (model-spec §6).
+/// The rows of the paper's tables, each a configuration of the one engine (docs/MODEL.md §5.1).
 public enum Variant: String, Sendable, CaseIterable {
     /// GSAU(rec): graph + SASRec, CE of the normalised sequence vector, u–i uniformity, γ = 0.1.
     case gsauRec = "gsau-rec"
@@ -42,7 +42,7 @@ public enum SequentialEncoderKind: String, Sendable, CaseIterable {
 
 /// How parameters are initialised.
 public enum Initialization: String, Sendable, CaseIterable {
-    /// GSAU's `xavier_normal_initialization` over every embedding and linear weight (model-spec §2.2).
+    /// GSAU's `xavier_normal_initialization` over every embedding and linear weight (docs/MODEL.md §3.2).
     case xavierNormal = "xavier-normal"
     /// Stock RecBole SASRec's `_init_weights`: weights ~ N(0, 0.02).
     case normal002 = "normal-0.02"
@@ -152,7 +152,7 @@ public struct ModelConfig: Sendable, Equatable {
             userItemUniformity = true; predictWithGraph = false; alignPerLayer = false; gamma = 0.1
         }
         if [.bert4rec, .bert4recU, .gsauRecBERT4Rec].contains(variant) {
-            // BERT4Rec.yaml: dropout 0.2 in both places (model-spec §6).
+            // BERT4Rec.yaml: dropout 0.2 in both places (docs/MODEL.md §3.6).
             sequentialEncoder = .bert4rec; hiddenDropout = 0.2; attentionDropout = 0.2
         }
     }

@@ -101,11 +101,11 @@ public struct ParameterLayout: Sendable, Equatable {
 
     public func slot(named name: String) -> ParameterSlot? { slots.first { $0.name == name } }
 
-    /// Fills `values` as the original does after `xavier_normal_initialization` (model-spec §2.2):
+    /// Fills `values` as the original does after `xavier_normal_initialization` (docs/MODEL.md §3.2):
     /// every embedding and linear weight ~ N(0, 2 / (fan_in + fan_out)) (PAD rows included),
     /// linear biases 0, LayerNorm weights 1 and biases 0. With `.normal002` (stock SASRec) the
     /// weights are N(0, 0.02) instead. The BERT4Rec mask-token row, which the original leaves as
-    /// uninitialised memory (model-spec §8), is drawn like one more item-table row.
+    /// uninitialised memory (docs/MODEL.md §8.1), is drawn like one more item-table row.
     func initialize<T: GSAUScalar>(_ values: UnsafeMutablePointer<T>, rng: inout RandomGenerator,
                                    scheme: Initialization = .xavierNormal) {
         for slot in slots {

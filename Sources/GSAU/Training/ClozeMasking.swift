@@ -1,4 +1,4 @@
-/// BERT4Rec's training transform, RecBole's `MaskItemSequence` (`mask_itemseq`, model-spec §6),
+/// BERT4Rec's training transform, RecBole's `MaskItemSequence` (`mask_itemseq`, docs/MODEL.md §3.7),
 /// applied to a batch of prefix inputs (the rows' next items are not used):
 /// - with probability `finetuneRatio`, the whole batch masks only each input's last item;
 /// - otherwise each item of each input is masked independently with probability `ratio`.

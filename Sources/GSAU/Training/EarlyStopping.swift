@@ -1,4 +1,4 @@
-/// RecBole's early stopping (model-spec §4): the validation score is rounded to `decimals` places;
+/// RecBole's early stopping (docs/MODEL.md §6.4): the validation score is rounded to `decimals` places;
 /// a score that ties or beats the best so far is an improvement (so the later epoch wins a tie) and
 /// resets the counter; otherwise the counter grows, and training stops once it exceeds `patience`
 /// (with patience 10: after 11 consecutive epochs without improvement).

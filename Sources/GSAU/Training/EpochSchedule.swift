@@ -1,4 +1,4 @@
-/// Which batches one epoch's steps take (model-spec §1.6, and the rule for one-sided
+/// Which batches one epoch's steps take (docs/MODEL.md §6.1, and the rule for one-sided
 /// variants): with both encoders, step s takes graph batch s of this epoch's shuffle and
 /// sequential batch s mod S, the sequential stream starting a fresh shuffle at s = 0, S, 2S, ...;
 /// the epoch has G steps (G = graph batches per pass). Graph-only variants take G steps over the

@@ -7,7 +7,7 @@ public enum TrainingEvent {
     case epochEnd(EpochRecord)
 }
 
-/// Trains a model with the original's schedule (model-spec §1.6, §4):
+/// Trains a model with the original's schedule (docs/MODEL.md §6.1, §6.4):
 /// - two independently shuffled streams, graph pairs and sequential prefix examples, batch 512
 ///   each, one Adam step per pair of batches; the epoch ends when the graph stream is exhausted,
 ///   the sequential stream wrapping around with a fresh shuffle (both streams restart each epoch).

@@ -1,4 +1,4 @@
-/// The two training streams of model-spec §1.4–§1.6, each reshuffled by its own generator.
+/// The two training streams of docs/MODEL.md §2.3, §2.4 and §6.1, each reshuffled by its own generator.
 ///
 /// Graph stream: one row per training interaction (u, i), Σ (n_u − 2) rows.
 /// Sequential stream: one prefix example per training target: for user items i_0..i_{n−1} and

@@ -55,8 +55,8 @@ final class SplitAndFilterTests: XCTestCase {
             XCTAssertEqual(ds.userCount, 22_363)
             XCTAssertEqual(ds.itemCount, 12_101)
             XCTAssertEqual(ds.interactionCount, 198_502)
-            XCTAssertEqual(ds.trainInteractionCount, 153_776)          // spec §1.4
-            XCTAssertEqual(ds.sequentialTrainExampleCount, 131_413)    // spec §1.5
+            XCTAssertEqual(ds.trainInteractionCount, 153_776)          // docs/MODEL.md §2.3
+            XCTAssertEqual(ds.sequentialTrainExampleCount, 131_413)    // docs/MODEL.md §2.4
             XCTAssertEqual(ds.report.rowsRemovedByKCore, 0)
         }
         XCTAssertEqual(txt.users, inter.users)

@@ -1,7 +1,7 @@
 import XCTest
 @testable import GSAU
 
-/// The initial parameters (model-spec §2.2). The parity fixtures start from the reference's own
+/// The initial parameters (docs/MODEL.md §3.2). The parity fixtures start from the reference's own
 /// parameters, so they do not check the initialiser; these tests do, at Beauty's sizes, against
 /// the std table of the spec.
 final class InitializationTests: XCTestCase {
