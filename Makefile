@@ -10,8 +10,8 @@ PYTHON  ?= python3
 CC      ?= cc
 RELEASE := .build/release
 PREFIX  ?= /usr/local
-VERSION := 0.1.0
-ABI     := 1
+VERSION := $(shell sed -n 's/^\#define GSAU_VERSION_STRING "\(.*\)"/\1/p' include/gsau.h)
+ABI     := $(shell sed -n 's/^\#define GSAU_ABI_VERSION \([0-9]*\)/\1/p' include/gsau.h)
 DIST_BUILD := .build-dist
 CFLAGS_EXAMPLE := -std=c11 -O2 -Wall -Wextra -Werror -Iinclude
 

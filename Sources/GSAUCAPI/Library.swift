@@ -4,14 +4,15 @@ import GSAUHeader
 
 // Versions, status strings and diagnostics.
 
-private let versionString: StaticString = "0.1.0"
+/// GSAU_VERSION_STRING of include/gsau.h (the one place the version is written), as a static C string.
+private let versionString: UnsafeMutablePointer<CChar>? = strdup(GSAU_VERSION_STRING)
 
 private func cString(_ s: StaticString) -> UnsafePointer<CChar> {
     UnsafeRawPointer(s.utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
 @_cdecl("gsau_version_string")
-public func gsau_version_string() -> UnsafePointer<CChar> { cString(versionString) }
+public func gsau_version_string() -> UnsafePointer<CChar> { UnsafePointer(versionString) ?? cString("unknown") }
 
 @_cdecl("gsau_version_number")
 public func gsau_version_number() -> Int32 { Int32(GSAU_VERSION_MAJOR * 10000 + GSAU_VERSION_MINOR * 100 + GSAU_VERSION_PATCH) }

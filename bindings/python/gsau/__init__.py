@@ -46,7 +46,7 @@ from .errors import (
     VersionMismatchError,
 )
 
-__version__ = "0.1.0"
+__version__ = _capi.GSAU_VERSION_STRING   # the header version this binding is written against
 
 __all__ = [
     "__version__",
