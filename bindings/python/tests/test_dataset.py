@@ -63,6 +63,8 @@ def test_version_matches_header():
     major, minor, patch = (int(header_define("GSAU_VERSION_" + p)) for p in ("MAJOR", "MINOR", "PATCH"))
     assert _capi.gsau_version_number() == major * 10000 + minor * 100 + patch
     assert gsau.__version__ == gsau.version()
+    pyproject = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pyproject.toml")
+    assert f'version = "{gsau.version()}"' in open(pyproject).read()   # the package's copy of the version
 
 
 def test_system_info():
