@@ -109,7 +109,7 @@ extension TrainingState {
         let bestEpoch = Int(try r.i64("best_epoch"))
         let adamStep = Int(try r.i64("adam_step"))
         var streams: [RandomGenerator.State] = []
-        for k in 0..<6 {
+        for k in 0..<RandomStreams.order.count {
             let words = try (0..<4).map { _ in try r.u64("random stream \(k)") }
             let hasSpare = try r.u8("random stream \(k) spare") != 0
             let spare = try r.f64("random stream \(k) spare")

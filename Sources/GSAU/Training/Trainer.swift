@@ -26,10 +26,7 @@ public final class Trainer {
     private var parameters: [Float]
     private var gradients: [Float]
     private var adam: AdamState<Float>
-    private var initRNG: RandomGenerator, graphRNG: RandomGenerator, sequenceRNG: RandomGenerator
-    private var dropoutRNG: RandomGenerator, derangementRNG: RandomGenerator
-    /// BPR negatives (LightGCN) or cloze masks (BERT4Rec): no variant needs both.
-    private var samplingRNG: RandomGenerator
+    private var random: RandomStreams
     /// The u–i pairing of the current step (reused).
     private var derangement: [Int32] = []
     /// Epoch counter, history, best epoch and early-stopping state.
@@ -50,16 +47,14 @@ public final class Trainer {
         if config.useSequential && streams.batchCount(rows: streams.sequentialRows) == 0 {
             throw GSAUError.invalidArgument("the dataset has \(streams.sequentialRows) sequential training examples (users need 4+ interactions); at least 2 are needed")
         }
-        var root = RandomGenerator(seed: config.seed)
-        initRNG = root.split(); graphRNG = root.split(); sequenceRNG = root.split()
-        dropoutRNG = root.split(); derangementRNG = root.split(); samplingRNG = root.split()
+        random = RandomStreams(seed: config.seed)
         parameters = [Float](repeating: 0, count: layout.count)
         gradients = [Float](repeating: 0, count: layout.count)
         adam = AdamState(count: layout.count, hyperparameters: AdamHyperparameters(
             learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2,
             epsilon: config.adamEpsilon, weightDecay: config.weightDecay))
         run = RunProgress(stopping: EarlyStopping(patience: options.patience, decimals: options.metricDecimals))
-        parameters.withUnsafeMutableBufferPointer { layout.initialize($0.baseAddress!, rng: &initRNG, scheme: config.initialization) }
+        parameters.withUnsafeMutableBufferPointer { layout.initialize($0.baseAddress!, rng: &random.initialization, scheme: config.initialization) }
     }
 
     /// Which batches each step of an epoch takes.
@@ -87,12 +82,14 @@ public final class Trainer {
     /// (naming `source`) for another run's state; on failure the trainer is unchanged.
     public func resume(from state: TrainingState, source: String) throws {
         try state.checkCompatible(config: config, dataset: dataset, options: options, parameterCount: layout.count, source: source)
+        guard let streams = RandomStreams(states: state.streams) else {
+            throw GSAUError.corruptFile(path: source, message: "\(state.streams.count) random streams, expected \(RandomStreams.order.count)")
+        }
         parameters = state.parameters
         adam.firstMoment = state.firstMoment
         adam.secondMoment = state.secondMoment
         adam.step = state.adamStep
-        let s = state.streams.map(RandomGenerator.init(state:))
-        (initRNG, graphRNG, sequenceRNG, dropoutRNG, derangementRNG, samplingRNG) = (s[0], s[1], s[2], s[3], s[4], s[5])
+        random = streams
         run = state.progress
     }
 
@@ -103,7 +100,7 @@ public final class Trainer {
         return TrainingState(configText: TrainingState.configText(config), datasetFingerprint: TrainingState.fingerprint(dataset),
                              patience: options.patience, metric: options.validationMetric, decimals: options.metricDecimals,
                              ks: validationKs, progress: progress, adamStep: adam.step,
-                             streams: [initRNG, graphRNG, sequenceRNG, dropoutRNG, derangementRNG, samplingRNG].map(\.state),
+                             streams: random.states,
                              parameters: parameters, firstMoment: adam.firstMoment, secondMoment: adam.secondMoment)
     }
 
@@ -171,21 +168,21 @@ public final class Trainer {
         let graphRows = streams.graphRows, sequentialRows = streams.sequentialRows
         var graphOrder = (0..<Int32(graphRows)).map { $0 }
         var sequenceOrder = (0..<Int32(sequentialRows)).map { $0 }
-        if config.useGraph { graphRNG.shuffle(&graphOrder) }
+        if config.useGraph { random.graph.shuffle(&graphOrder) }
         var graphBatch = GraphBatch(), sequenceBatch = SequenceBatch()
         var lossSum = 0.0
         var sums = LossTerms()
         for step in 0..<steps {
             if let index = schedule.graphBatch(step) {
                 streams.graphBatch(streams.batchRange(index, rows: graphRows), order: graphOrder, into: &graphBatch)
-                if config.graphObjective == .bpr { streams.sampleNegatives(for: &graphBatch, rng: &samplingRNG) }
+                if config.graphObjective == .bpr { streams.sampleNegatives(for: &graphBatch, rng: &random.sampling) }
             }
             if let (index, newPass) = schedule.sequentialBatch(step) {
-                if newPass { sequenceRNG.shuffle(&sequenceOrder) }
+                if newPass { random.sequence.shuffle(&sequenceOrder) }
                 streams.sequenceBatch(streams.batchRange(index, rows: sequentialRows), order: sequenceOrder, into: &sequenceBatch)
                 if config.sequentialEncoder == .bert4rec {
                     applyClozeMask(to: &sequenceBatch, maskToken: Int32(layout.itemCount), ratio: config.maskRatio,
-                                   finetuneRatio: config.finetuneRatio, maxMasked: config.maxMaskedPositions, rng: &samplingRNG)
+                                   finetuneRatio: config.finetuneRatio, maxMasked: config.maxMaskedPositions, rng: &random.sampling)
                 }
             }
             let terms = try optimizerStep(graphBatch: config.useGraph ? graphBatch : nil,
@@ -202,7 +199,7 @@ public final class Trainer {
         let count = layout.count
         let network = self.network
         var pairing: [Int32]? = nil
-        if config.userItemUniformity, let b = sequenceBatch?.count, derangementRNG.fillDerangement(&derangement, count: b) {
+        if config.userItemUniformity, let b = sequenceBatch?.count, random.derangement.fillDerangement(&derangement, count: b) {
             pairing = derangement
         }
         let terms = try parameters.withUnsafeBufferPointer { p in
@@ -210,7 +207,7 @@ public final class Trainer {
                 g.baseAddress!.update(repeating: 0, count: count)
                 return try network.objective.lossAndGradients(parameters: p.baseAddress!, gradients: g.baseAddress!,
                                                               graphBatch: graphBatch, sequenceBatch: sequenceBatch,
-                                                              derangement: pairing, training: true, rng: &dropoutRNG)
+                                                              derangement: pairing, training: true, rng: &random.dropout)
             }
         }
         try parameters.withUnsafeMutableBufferPointer { p in
