@@ -142,21 +142,14 @@ private struct AttentionJob<T: GSAUScalar>: @unchecked Sendable {
                 let rowIndex = ((base + i) * heads + h) * maxLength
                 let row = probs + rowIndex
                 let q = qkv + (base + i) * stride + h * dh
-                // scores and their max
-                var maxScore = -T.infinity
+                // scores, then the softmax over the allowed keys in place
                 for j in 0..<nKeys {
                     let k = qkv + (base + j) * stride + d + h * dh
                     var dot: T = 0
                     for e in 0..<dh { dot += q[e] * k[e] }
-                    let score = dot * s
-                    row[j] = score
-                    maxScore = max(maxScore, score)
+                    row[j] = dot * s
                 }
-                // softmax over the allowed keys
-                var sum: T = 0
-                for j in 0..<nKeys { let e = T.exp(row[j] - maxScore); row[j] = e; sum += e }
-                let invSum = 1 / sum
-                for j in 0..<nKeys { row[j] *= invSum }
+                _ = softmaxInPlace(row, count: nKeys)
                 // context = dropout(P) · v
                 let out = context + (base + i) * d + h * dh
                 for e in 0..<dh { out[e] = 0 }

@@ -62,17 +62,13 @@ private struct LastQueryAttention<T: GSAUScalar>: @unchecked Sendable {
         for h in 0..<heads {
             let row = probs + (b * heads + h) * maxLength
             let q = q0 + h * dh
-            var maxScore = -T.infinity
             for j in 0..<length {
                 let k = qkv + (base + j) * stride + dim + h * dh
                 var dot: T = 0
                 for c in 0..<dh { dot += q[c] * k[c] }
                 row[j] = dot * scale
-                maxScore = max(maxScore, row[j])
             }
-            var sum: T = 0
-            for j in 0..<length { row[j] = T.exp(row[j] - maxScore); sum += row[j] }
-            for j in 0..<length { row[j] /= sum }
+            _ = softmaxInPlace(row, count: length)
             let out = context + b * dim + h * dh
             for c in 0..<dh { out[c] = 0 }
             for j in 0..<length {
