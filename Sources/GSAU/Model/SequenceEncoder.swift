@@ -122,10 +122,11 @@ final class SequenceEncoder<T: GSAUScalar> {
                 let residualInput: UnsafePointer<T>
                 if isLast {
                     let probsCount = batch.count * heads * maxLength
-                    lastQueryAttentionForward(context: a.context.reserve(rows * d), probs: a.probs.reserve(probsCount),
-                                              dropoutMask: attentionP > 0 ? a.attentionMask.reserve(probsCount) : nil,
-                                              qkv: a.qkv.pointer, offsets: offsets.baseAddress!, sequences: batch.count,
-                                              maxLength: maxLength, dim: d, heads: heads, dropout: attentionP, rng: &rng)
+                    attentionForward(context: a.context.reserve(rows * d), probs: a.probs.reserve(probsCount),
+                                     dropoutMask: attentionP > 0 ? a.attentionMask.reserve(probsCount) : nil,
+                                     qkv: a.qkv.pointer, offsets: offsets.baseAddress!, sequences: batch.count,
+                                     maxLength: maxLength, dim: d, heads: heads, causal: true, queries: .lastToken,
+                                     dropout: attentionP, rng: &rng)
                     let lastInput = a.lastInput.reserve(rows * d)
                     for b in 0..<rows { (lastInput + b * d).update(from: x + batch.lastToken(b) * d, count: d) }
                     residualInput = UnsafePointer(lastInput)
@@ -243,10 +244,10 @@ final class SequenceEncoder<T: GSAUScalar> {
                 dQKV.update(repeating: 0, count: 3 * nd)
                 let attentionP = dropoutActive ? attentionDropout : 0
                 if isLast {
-                    lastQueryAttentionBackward(dQKV: dQKV, dContext: dCtx, qkv: a.qkv.pointer, probs: a.probs.pointer,
-                                               dropoutMask: attentionP > 0 ? a.attentionMask.pointer : nil,
-                                               offsets: offsets.baseAddress!, sequences: batch.count, maxLength: maxLength,
-                                               dim: d, heads: heads, dropout: attentionP)
+                    attentionBackward(dQKV: dQKV, dContext: dCtx, qkv: a.qkv.pointer, probs: a.probs.pointer,
+                                      dropoutMask: attentionP > 0 ? a.attentionMask.pointer : nil,
+                                      offsets: offsets.baseAddress!, sequences: batch.count, maxLength: maxLength,
+                                      dim: d, heads: heads, causal: true, queries: .lastToken, dropout: attentionP)
                     // Residual path: only the last tokens fed the rows of this layer.
                     dX.update(repeating: 0, count: nd)
                     for b in 0..<rows { (dX + batch.lastToken(b) * d).update(from: dRes + b * d, count: d) }
