@@ -8,7 +8,7 @@ import RealModule
 //     unif(X, Y)   = log( mean_b exp(−2‖X_b − Y_b‖²) )         over the B row-paired pairs
 //
 // Duplicated rows are kept; a zero-distance pair contributes exp(0) = 1. Each `unif` is its own
-// log-mean-exp, evaluated stably (max-subtracted); sums are accumulated in Double.
+// log-mean-exp, evaluated stably (max-subtracted) by `logMeanExp`; sums are accumulated in Double.
 // Forward functions throw `GSAUError.invalidArgument` for a batch too small for the loss
 // (unif(X) needs B ≥ 2, the others B ≥ 1) instead of dividing by zero.
 // Every backward function takes the upstream scalar gradient (e.g. γ) and accumulates (+=).
@@ -84,17 +84,12 @@ public func uniformityForward<T: GSAUScalar>(x: UnsafePointer<T>, rows b: Int, w
             if z > maxExponent { maxExponent = z }
         }
     }
-    // Σ exp(z − max) (Double accumulation), then the weights, mirrored to the lower triangle.
-    var sum = 0.0
-    for r in 0..<b {
-        let row = weights + r * b
-        for c in (r + 1)..<b {
-            let e = T.exp(row[c] - maxExponent)
-            row[c] = e
-            sum += Double(e)
-        }
+    // The log-mean-exp over the upper triangle (row r holds its pairs c > r), then the weights,
+    // mirrored to the lower triangle.
+    let pairCount = Double(b) * Double(b - 1) / 2
+    let (value, inverseSum) = logMeanExp(runs: b, count: pairCount, max: maxExponent) { r in
+        (weights + r * b + r + 1, b - r - 1)
     }
-    let inverseSum = T(1 / sum)
     for r in 0..<b {
         let row = weights + r * b
         row[r] = 0
@@ -104,8 +99,7 @@ public func uniformityForward<T: GSAUScalar>(x: UnsafePointer<T>, rows b: Int, w
             weights[c * b + r] = w
         }
     }
-    let pairCount = Double(b) * Double(b - 1) / 2
-    return maxExponent + T(Double.log(sum / pairCount))
+    return value
 }
 
 /// Backward of `unif(X)`, from the weights left in `workspace` by `uniformityForward` on the same `x`:
@@ -155,15 +149,9 @@ public func pairedUniformityForward<T: GSAUScalar>(x: UnsafePointer<T>, y: Unsaf
         weights[r] = z
         if z > maxExponent { maxExponent = z }
     }
-    var sum = 0.0
-    for r in 0..<b {
-        let e = T.exp(weights[r] - maxExponent)
-        weights[r] = e
-        sum += Double(e)
-    }
-    let inverseSum = T(1 / sum)
+    let (value, inverseSum) = logMeanExp(runs: 1, count: Double(b), max: maxExponent) { _ in (weights, b) }
     for r in 0..<b { weights[r] *= inverseSum }
-    return maxExponent + T(Double.log(sum / Double(b)))
+    return value
 }
 
 /// Backward of `unif(X, Y)`: `dx_b += g · w_b · (−4)(x_b − y_b)`, `dy_b −= g · w_b · (−4)(x_b − y_b)`,
@@ -184,4 +172,30 @@ public func pairedUniformityBackward<T: GSAUScalar>(x: UnsafePointer<T>, y: Unsa
             dyr[k] -= grad
         }
     }
+}
+
+// MARK: - log-mean-exp
+
+/// The log-mean-exp of every `unif`, evaluated stably. The exponents z_k (`count` of them) are stored
+/// in `runs` contiguous runs (`run(i)` gives the start and length of run i) and `max` is their
+/// maximum m (tracked by the caller while it writes them). Returns
+///
+///     value      = m + log( Σ_k exp(z_k − m) / count )       the sum accumulated in Double
+///     inverseSum = 1 / Σ_k exp(z_k − m)
+///
+/// and overwrites each z_k with exp(z_k − m), so that the caller can form the backward weights
+/// w_k = exp(z_k − m) · inverseSum in its own layout (unif(X) mirrors them into a symmetric matrix).
+@inline(__always)
+private func logMeanExp<T: GSAUScalar>(runs: Int, count: Double, max m: T,
+                                       _ run: (Int) -> (start: UnsafeMutablePointer<T>, length: Int)) -> (value: T, inverseSum: T) {
+    var sum = 0.0
+    for i in 0..<runs {
+        let (z, n) = run(i)
+        for k in 0..<n {
+            let e = T.exp(z[k] - m)
+            z[k] = e
+            sum += Double(e)
+        }
+    }
+    return (m + T(Double.log(sum / count)), T(1 / sum))
 }
