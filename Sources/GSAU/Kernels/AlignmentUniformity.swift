@@ -1,6 +1,6 @@
 import RealModule
 
-// Alignment and uniformity losses (model-spec §3; α = 2, t = 2 hard-coded), on row-normalised
+// Alignment and uniformity losses (docs/MODEL.md §4.1; α = 2, t = 2 hard-coded), on row-normalised
 // vectors (the caller normalises; the formulas below hold for any rows, and so do the gradients).
 //
 //     align(X, Y)  = mean_b ‖X_b − Y_b‖²

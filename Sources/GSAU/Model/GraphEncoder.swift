@@ -1,4 +1,4 @@
-/// The LightGCN encoder (model-spec §2.3): full-graph propagation over the normalised training
+/// The LightGCN encoder (docs/MODEL.md §3.4): full-graph propagation over the normalised training
 /// adjacency each step, layer mean, and the backward pass into the user and item tables.
 final class GraphEncoder<T: GSAUScalar> {
     let adjacency: CSRMatrix<T>
