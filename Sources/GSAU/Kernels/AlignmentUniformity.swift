@@ -8,7 +8,8 @@ import RealModule
 //     unif(X, Y)   = log( mean_b exp(−2‖X_b − Y_b‖²) )         over the B row-paired pairs
 //
 // Duplicated rows are kept; a zero-distance pair contributes exp(0) = 1. Each `unif` is its own
-// log-mean-exp, evaluated stably (max-subtracted) by `logMeanExp`; sums are accumulated in Double.
+// log-mean-exp, evaluated stably (max-subtracted; "log-mean-exp" below); sums are accumulated in
+// Double.
 // Forward functions throw `GSAUError.invalidArgument` for a batch too small for the loss
 // (unif(X) needs B ≥ 2, the others B ≥ 1) instead of dividing by zero.
 // Every backward function takes the upstream scalar gradient (e.g. γ) and accumulates (+=).
@@ -86,10 +87,9 @@ public func uniformityForward<T: GSAUScalar>(x: UnsafePointer<T>, rows b: Int, w
     }
     // The log-mean-exp over the upper triangle (row r holds its pairs c > r), then the weights,
     // mirrored to the lower triangle.
-    let pairCount = Double(b) * Double(b - 1) / 2
-    let (value, inverseSum) = logMeanExp(runs: b, count: pairCount, max: maxExponent) { r in
-        (weights + r * b + r + 1, b - r - 1)
-    }
+    var sum = 0.0
+    for r in 0..<b { exponentiate(weights + r * b + r + 1, count: b - r - 1, max: maxExponent, sum: &sum) }
+    let inverseSum = T(1 / sum)
     for r in 0..<b {
         let row = weights + r * b
         row[r] = 0
@@ -99,7 +99,7 @@ public func uniformityForward<T: GSAUScalar>(x: UnsafePointer<T>, rows b: Int, w
             weights[c * b + r] = w
         }
     }
-    return value
+    return logMeanExp(max: maxExponent, sum: sum, count: Double(b) * Double(b - 1) / 2)
 }
 
 /// Backward of `unif(X)`, from the weights left in `workspace` by `uniformityForward` on the same `x`:
@@ -149,9 +149,11 @@ public func pairedUniformityForward<T: GSAUScalar>(x: UnsafePointer<T>, y: Unsaf
         weights[r] = z
         if z > maxExponent { maxExponent = z }
     }
-    let (value, inverseSum) = logMeanExp(runs: 1, count: Double(b), max: maxExponent) { _ in (weights, b) }
+    var sum = 0.0
+    exponentiate(weights, count: b, max: maxExponent, sum: &sum)
+    let inverseSum = T(1 / sum)
     for r in 0..<b { weights[r] *= inverseSum }
-    return value
+    return logMeanExp(max: maxExponent, sum: sum, count: Double(b))
 }
 
 /// Backward of `unif(X, Y)`: `dx_b += g · w_b · (−4)(x_b − y_b)`, `dy_b −= g · w_b · (−4)(x_b − y_b)`,
@@ -176,26 +178,23 @@ public func pairedUniformityBackward<T: GSAUScalar>(x: UnsafePointer<T>, y: Unsa
 
 // MARK: - log-mean-exp
 
-/// The log-mean-exp of every `unif`, evaluated stably. The exponents z_k (`count` of them) are stored
-/// in `runs` contiguous runs (`run(i)` gives the start and length of run i) and `max` is their
-/// maximum m (tracked by the caller while it writes them). Returns
-///
-///     value      = m + log( Σ_k exp(z_k − m) / count )       the sum accumulated in Double
-///     inverseSum = 1 / Σ_k exp(z_k − m)
-///
-/// and overwrites each z_k with exp(z_k − m), so that the caller can form the backward weights
-/// w_k = exp(z_k − m) · inverseSum in its own layout (unif(X) mirrors them into a symmetric matrix).
+// Every `unif` is log( mean_k exp(z_k) ) over its exponents z_k, evaluated stably with their maximum
+// m (tracked by the caller while it writes them): `exponentiate` replaces each z_k by exp(z_k − m)
+// and adds it to a Double sum, run by run (unif(X) keeps its pairs in the rows of a triangle), and
+// `logMeanExp` returns m + log(sum / count). The backward weights are exp(z_k − m) / sum.
+
+/// z[k] ← exp(z[k] − m) for k < count, each added to `sum` (in Double, in order).
 @inline(__always)
-private func logMeanExp<T: GSAUScalar>(runs: Int, count: Double, max m: T,
-                                       _ run: (Int) -> (start: UnsafeMutablePointer<T>, length: Int)) -> (value: T, inverseSum: T) {
-    var sum = 0.0
-    for i in 0..<runs {
-        let (z, n) = run(i)
-        for k in 0..<n {
-            let e = T.exp(z[k] - m)
-            z[k] = e
-            sum += Double(e)
-        }
+private func exponentiate<T: GSAUScalar>(_ z: UnsafeMutablePointer<T>, count n: Int, max m: T, sum: inout Double) {
+    for k in 0..<n {
+        let e = T.exp(z[k] - m)
+        z[k] = e
+        sum += Double(e)
     }
-    return (m + T(Double.log(sum / count)), T(1 / sum))
+}
+
+/// m + log(sum / count): the log-mean-exp once every exponent is in `sum`.
+@inline(__always)
+private func logMeanExp<T: GSAUScalar>(max m: T, sum: Double, count: Double) -> T {
+    m + T(Double.log(sum / count))
 }
