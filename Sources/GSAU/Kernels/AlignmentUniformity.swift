@@ -1,6 +1,6 @@
 import RealModule
 
-// Alignment and uniformity losses (model-spec §3; α = 2, t = 2 hard-coded), on row-normalised
+// Alignment and uniformity losses (docs/MODEL.md §4.1; α = 2, t = 2 hard-coded), on row-normalised
 // vectors (the caller normalises; the formulas below hold for any rows, and so do the gradients).
 //
 //     align(X, Y)  = mean_b ‖X_b − Y_b‖²
@@ -8,7 +8,8 @@ import RealModule
 //     unif(X, Y)   = log( mean_b exp(−2‖X_b − Y_b‖²) )         over the B row-paired pairs
 //
 // Duplicated rows are kept; a zero-distance pair contributes exp(0) = 1. Each `unif` is its own
-// log-mean-exp, evaluated stably (max-subtracted); sums are accumulated in Double.
+// log-mean-exp, evaluated stably (max-subtracted; "log-mean-exp" below); sums are accumulated in
+// Double.
 // Forward functions throw `GSAUError.invalidArgument` for a batch too small for the loss
 // (unif(X) needs B ≥ 2, the others B ≥ 1) instead of dividing by zero.
 // Every backward function takes the upstream scalar gradient (e.g. γ) and accumulates (+=).
@@ -84,16 +85,10 @@ public func uniformityForward<T: GSAUScalar>(x: UnsafePointer<T>, rows b: Int, w
             if z > maxExponent { maxExponent = z }
         }
     }
-    // Σ exp(z − max) (Double accumulation), then the weights, mirrored to the lower triangle.
+    // The log-mean-exp over the upper triangle (row r holds its pairs c > r), then the weights,
+    // mirrored to the lower triangle.
     var sum = 0.0
-    for r in 0..<b {
-        let row = weights + r * b
-        for c in (r + 1)..<b {
-            let e = T.exp(row[c] - maxExponent)
-            row[c] = e
-            sum += Double(e)
-        }
-    }
+    for r in 0..<b { exponentiate(weights + r * b + r + 1, count: b - r - 1, max: maxExponent, sum: &sum) }
     let inverseSum = T(1 / sum)
     for r in 0..<b {
         let row = weights + r * b
@@ -104,8 +99,7 @@ public func uniformityForward<T: GSAUScalar>(x: UnsafePointer<T>, rows b: Int, w
             weights[c * b + r] = w
         }
     }
-    let pairCount = Double(b) * Double(b - 1) / 2
-    return maxExponent + T(Double.log(sum / pairCount))
+    return logMeanExp(max: maxExponent, sum: sum, count: Double(b) * Double(b - 1) / 2)
 }
 
 /// Backward of `unif(X)`, from the weights left in `workspace` by `uniformityForward` on the same `x`:
@@ -156,14 +150,10 @@ public func pairedUniformityForward<T: GSAUScalar>(x: UnsafePointer<T>, y: Unsaf
         if z > maxExponent { maxExponent = z }
     }
     var sum = 0.0
-    for r in 0..<b {
-        let e = T.exp(weights[r] - maxExponent)
-        weights[r] = e
-        sum += Double(e)
-    }
+    exponentiate(weights, count: b, max: maxExponent, sum: &sum)
     let inverseSum = T(1 / sum)
     for r in 0..<b { weights[r] *= inverseSum }
-    return maxExponent + T(Double.log(sum / Double(b)))
+    return logMeanExp(max: maxExponent, sum: sum, count: Double(b))
 }
 
 /// Backward of `unif(X, Y)`: `dx_b += g · w_b · (−4)(x_b − y_b)`, `dy_b −= g · w_b · (−4)(x_b − y_b)`,
@@ -184,4 +174,27 @@ public func pairedUniformityBackward<T: GSAUScalar>(x: UnsafePointer<T>, y: Unsa
             dyr[k] -= grad
         }
     }
+}
+
+// MARK: - log-mean-exp
+
+// Every `unif` is log( mean_k exp(z_k) ) over its exponents z_k, evaluated stably with their maximum
+// m (tracked by the caller while it writes them): `exponentiate` replaces each z_k by exp(z_k − m)
+// and adds it to a Double sum, run by run (unif(X) keeps its pairs in the rows of a triangle), and
+// `logMeanExp` returns m + log(sum / count). The backward weights are exp(z_k − m) / sum.
+
+/// z[k] ← exp(z[k] − m) for k < count, each added to `sum` (in Double, in order).
+@inline(__always)
+private func exponentiate<T: GSAUScalar>(_ z: UnsafeMutablePointer<T>, count n: Int, max m: T, sum: inout Double) {
+    for k in 0..<n {
+        let e = T.exp(z[k] - m)
+        z[k] = e
+        sum += Double(e)
+    }
+}
+
+/// m + log(sum / count): the log-mean-exp once every exponent is in `sum`.
+@inline(__always)
+private func logMeanExp<T: GSAUScalar>(max m: T, sum: Double, count: Double) -> T {
+    m + T(Double.log(sum / count))
 }

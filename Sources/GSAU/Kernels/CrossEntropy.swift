@@ -12,7 +12,7 @@ import Dispatch
 // loss = (1/rows) Σ_r [ logsumexp(logits[r]) − logits[r, targets[r]] ], computed stably as
 // log Σ exp(l − max) + max − l_target.
 
-/// Computes the mean loss and, when `dLogits` is given, OVERWRITES it with
+/// Computes the mean loss and OVERWRITES `dLogits` with
 /// gradScale · (softmax(logits) − onehot(targets)) / rows, the gradient of gradScale · loss.
 /// `dLogits` may alias `logits` (in place: each row is read completely before it is written).
 /// Unlike the other backward functions this one writes (=) rather than accumulates, so that the
@@ -21,7 +21,7 @@ import Dispatch
 public func crossEntropyForwardBackward<T: GSAUScalar>(logits: UnsafePointer<T>,
                                                 targets: UnsafePointer<Int32>,
                                                 rows: Int, classes: Int,
-                                                dLogits: UnsafeMutablePointer<T>?,
+                                                dLogits: UnsafeMutablePointer<T>,
                                                 gradScale: T = 1,
                                                 rowLoss: UnsafeMutablePointer<T>) -> T {
     if rows == 0 { return 0 }
@@ -44,7 +44,7 @@ private struct CrossEntropyRows<T: GSAUScalar>: @unchecked Sendable {
     let logits: UnsafePointer<T>
     let targets: UnsafePointer<Int32>
     let classes: Int
-    let dLogits: UnsafeMutablePointer<T>?
+    let dLogits: UnsafeMutablePointer<T>
     let gradFactor: T
     let rowLoss: UnsafeMutablePointer<T>
 
@@ -60,22 +60,11 @@ private struct CrossEntropyRows<T: GSAUScalar>: @unchecked Sendable {
         let target = Int(targets[r])
         assert(target >= 0 && target < classes, "cross-entropy target out of range")
         let targetLogit = l[target]          // read before a possibly aliased dLogits row is written
-        let maxv = bulkMax(l, classes)
-        var sum: T = 0
-        if let dLogits {
-            // Store exp(l − max) in the gradient row, then scale it to softmax · gradFactor.
-            // Work in place on the gradient row only: one pointer lets the loop vectorise (with
-            // two possibly aliasing pointers LLVM keeps it scalar).
-            let g = dLogits + r * classes
-            if UnsafePointer(g) != l { g.update(from: l, count: classes) }
-            for c in 0..<classes { g[c] = T.bulkExp(g[c] - maxv) }
-            sum = bulkSum(g, classes)
-            let scale = gradFactor / sum
-            for c in 0..<classes { g[c] *= scale }
-            g[target] -= gradFactor
-        } else {
-            for c in 0..<classes { sum += T.bulkExp(l[c] - maxv) }
-        }
+        // Softmax · gradFactor in the gradient row, in place (copied first unless aliased).
+        let g = dLogits + r * classes
+        if UnsafePointer(g) != l { g.update(from: l, count: classes) }
+        let (maxv, sum) = softmaxInPlace(g, count: classes, scale: gradFactor)
+        g[target] -= gradFactor
         rowLoss[r] = T.log(sum) + maxv - targetLogit
     }
 }

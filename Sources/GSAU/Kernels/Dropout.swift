@@ -49,3 +49,15 @@ public func dropoutBackward<T: GSAUScalar>(dInput dx: UnsafeMutablePointer<T>,
                                     mask: UnsafePointer<T>, count: Int) {
     for i in 0..<count { dx[i] += dy[i] * mask[i] }
 }
+
+/// Backward pass that OVERWRITES dx (the gradient of a residual branch): dx = dy ⊙ mask when the
+/// forward pass applied dropout, else dx = dy (its mask is all ones; the copy skips the multiply).
+public func dropoutBackward<T: GSAUScalar>(overwriting dx: UnsafeMutablePointer<T>,
+                                           dOutput dy: UnsafePointer<T>,
+                                           mask: UnsafePointer<T>, count: Int, applied: Bool) {
+    if applied {
+        for i in 0..<count { dx[i] = dy[i] * mask[i] }
+    } else {
+        dx.update(from: dy, count: count)
+    }
+}

@@ -3,7 +3,7 @@
 //
 // Shapes: x, y: [n, C];  norms: [n] (the raw ‖x‖₂ of each row, saved for the backward pass).
 
-/// The spec's (and PyTorch's) default epsilon.
+/// The model's (docs/MODEL.md §1.2) and PyTorch's default epsilon.
 public let l2NormalizeEpsilon = 1e-12
 
 /// Forward pass. `y` may alias `x`.

@@ -6,7 +6,7 @@
 //   mean, rstd:    [n]   saved by the forward pass for the backward pass
 //
 // y = (x − mean) · rstd · weight + bias, with mean and the biased variance taken over the row and
-// rstd = 1 / sqrt(var + eps). The spec uses eps = 1e-12 everywhere.
+// rstd = 1 / sqrt(var + eps). The model uses eps = 1e-12 everywhere (docs/MODEL.md §1.2).
 
 /// Forward pass. `y` may alias `x` (each row is read completely before it is written).
 public func layerNormForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,

@@ -1,4 +1,4 @@
-// LightGCN propagation (model-spec §2.3) over the normalised adjacency `Â` of
+// LightGCN propagation (docs/MODEL.md §3.4) over the normalised adjacency `Â` of
 // `normalizedAdjacency`, with `N = userCount + itemCount` nodes and embedding width `d`:
 //
 //     X0 = [E_user; E_item]                          // [N, d]

@@ -5,7 +5,7 @@
 //   W:  [outFeatures, inFeatures]   (nn.Linear.weight)
 //   b:  [outFeatures]               (optional)
 //   y:  [n, outFeatures]
-// Both products go through BLAS (`T.gemm`).
+// Both products go through BLAS (`T.gemm`); the bias and its gradient through RowVector.swift.
 
 /// y[n, out] = x[n, in] · W[out, in]ᵀ + b[out]. `y` must not alias `x`.
 public func linearForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
@@ -16,11 +16,8 @@ public func linearForward<T: GSAUScalar>(output y: UnsafeMutablePointer<T>,
     if n == 0 || outFeatures == 0 { return }
     var beta: T = 0
     if let b {
-        // Broadcast the bias into every output row, then add the product on top (beta = 1).
-        for r in 0..<n {
-            let row = y + r * outFeatures
-            for o in 0..<outFeatures { row[o] = b[o] }
-        }
+        // The bias in every output row, then the product added on top (beta = 1).
+        broadcastRowVector(b, into: y, rows: n, columns: outFeatures)
         beta = 1
     }
     if inFeatures == 0 {
@@ -54,10 +51,5 @@ public func linearBackward<T: GSAUScalar>(dInput dx: UnsafeMutablePointer<T>?,
                alpha: 1, a: dy, lda: outFeatures, b: x, ldb: inFeatures,
                beta: 1, c: dw, ldc: inFeatures)
     }
-    if let db {
-        for r in 0..<n {
-            let row = dy + r * outFeatures
-            for o in 0..<outFeatures { db[o] += row[o] }
-        }
-    }
+    if let db { sumRows(of: dy, rows: n, columns: outFeatures, into: db) }
 }

@@ -28,7 +28,7 @@ public struct CSRMatrix<T: GSAUScalar>: Sendable {
     }
 }
 
-/// The symmetric normalised user–item adjacency of LightGCN (model-spec §1.4):
+/// The symmetric normalised user–item adjacency of LightGCN (docs/MODEL.md §3.3):
 /// `Â = D^-1/2 A D^-1/2` over `N = userCount + itemCount` nodes.
 ///
 /// - Nodes: user `u` is node `u`, item `j` is node `userCount + j`. Both counts include the PAD

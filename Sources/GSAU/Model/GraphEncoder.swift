@@ -1,4 +1,4 @@
-/// The LightGCN encoder (model-spec §2.3): full-graph propagation over the normalised training
+/// The LightGCN encoder (docs/MODEL.md §3.4): full-graph propagation over the normalised training
 /// adjacency each step, layer mean, and the backward pass into the user and item tables.
 final class GraphEncoder<T: GSAUScalar> {
     let adjacency: CSRMatrix<T>
@@ -67,17 +67,19 @@ final class GraphEncoder<T: GSAUScalar> {
     }
 
     /// out[b] = row `nodeOffset + ids[b]` of the mean table (layer == nil) or of layer k
-    /// (users are nodes 0..<U, items U + j).
+    /// (users are nodes 0..<U, items U + j). The backward is `embeddingBackward` on
+    /// `meanGradient` (or layer k of `layerGradient`) offset by `nodeOffset` rows.
     func gather(ids: UnsafePointer<Int32>, count: Int, nodeOffset: Int, layer: Int?,
                 into out: UnsafeMutablePointer<T>) {
         let d = width, n = nodeCount
-        let copyRows = { (table: UnsafePointer<T>) in
-            for b in 0..<count { (out + b * d).update(from: table + (nodeOffset + Int(ids[b])) * d, count: d) }
-        }
         if let k = layer {
-            workspace.layers.withUnsafeBufferPointer { copyRows($0.baseAddress! + k * n * d) }
+            workspace.layers.withUnsafeBufferPointer {
+                embeddingForward(output: out, ids: ids, table: $0.baseAddress! + (k * n + nodeOffset) * d, count: count, dim: d)
+            }
         } else {
-            workspace.mean.withUnsafeBufferPointer { copyRows($0.baseAddress!) }
+            workspace.mean.withUnsafeBufferPointer {
+                embeddingForward(output: out, ids: ids, table: $0.baseAddress! + nodeOffset * d, count: count, dim: d)
+            }
         }
     }
 

@@ -81,8 +81,9 @@ final class AttentionGradientTests: XCTestCase {
         }
     }
 
-    /// The packed kernel equals the spec's padded formulation: scores + additive mask (−10000 for
-    /// future or PAD keys), softmax over all 50 columns, padded query rows ignored.
+    /// The packed kernel equals the original's padded formulation (docs/MODEL.md §8.2): scores +
+    /// additive mask (−10000 for future or PAD keys), softmax over every padded column, padded query
+    /// rows ignored.
     func testMatchesPaddedReferenceWithAdditiveMask() {
         let lengths = [5, 1, 8, 3], heads = 2, dh = 4, dim = heads * dh, padLen = 10, stride = 3 * dim
         var rnd = TestRandom(seed: 73)

@@ -69,4 +69,15 @@ final class DropoutGradientTests: XCTestCase {
         dropoutBackward(dInput: dX.p, dOutput: R.c, mask: M.c, count: 64)
         KernelCheck.gradient("dropout dx", analytic: dX.array, at: x) { KernelCheck.dot(r, forward($0, p: 0.4, seed: 5).y) }
     }
+
+    func testOverwritingBackward() {
+        var rnd = TestRandom(seed: 33)
+        let r = rnd.array(64), mask = (0..<64).map { Double($0 % 3 == 0 ? 0 : 2) }
+        let R = KernelBuffer<Double>(r), M = KernelBuffer<Double>(mask)
+        let dX = KernelBuffer<Double>(repeating: 7, count: 64)          // overwritten, not accumulated
+        dropoutBackward(overwriting: dX.p, dOutput: R.c, mask: M.c, count: 64, applied: true)
+        XCTAssertEqual(dX.array, zip(r, mask).map { $0 * $1 })
+        dropoutBackward(overwriting: dX.p, dOutput: R.c, mask: M.c, count: 64, applied: false)
+        XCTAssertEqual(dX.array, r)
+    }
 }

@@ -52,4 +52,22 @@ final class EmbeddingGradientTests: XCTestCase {
         for i in 0..<dim { XCTAssertEqual(dT.array[i], r[3 * dim + i]) }
         for k in dim..<(vocab * dim) { XCTAssertEqual(dT.array[k], 2 * once[k], accuracy: 1e-15) }
     }
+
+    /// A table pointer offset by k rows indexes from row k on (LightGCN's item rows of the node
+    /// table, the objective's scatters into d(mean)): the same rows as ids shifted by k.
+    func testTableOffsetByRows() {
+        var rnd = TestRandom(seed: 43)
+        let offset = 2, table = rnd.array((offset + vocab) * dim), r = rnd.array(ids.count * dim)
+        let Tb = KernelBuffer<Double>(table), I = KernelBuffer<Int32>(ids), R = KernelBuffer<Double>(r)
+        let shifted = KernelBuffer<Int32>(ids.map { $0 + Int32(offset) })
+        let a = KernelBuffer<Double>(zeros: ids.count * dim), b = KernelBuffer<Double>(zeros: ids.count * dim)
+        embeddingForward(output: a.p, ids: I.c, table: Tb.c + offset * dim, count: ids.count, dim: dim)
+        embeddingForward(output: b.p, ids: shifted.c, table: Tb.c, count: ids.count, dim: dim)
+        XCTAssertEqual(a.array, b.array)
+        let dA = KernelBuffer<Double>(zeros: (offset + vocab) * dim), dB = KernelBuffer<Double>(zeros: (offset + vocab) * dim)
+        embeddingBackward(dTable: dA.p + offset * dim, dOutput: R.c, ids: I.c, count: ids.count, dim: dim)
+        embeddingBackward(dTable: dB.p, dOutput: R.c, ids: shifted.c, count: ids.count, dim: dim)
+        XCTAssertEqual(dA.array, dB.array)
+        XCTAssertEqual(Array(dA.array[0..<(offset * dim)]), [Double](repeating: 0, count: offset * dim))
+    }
 }

@@ -2,7 +2,7 @@ import XCTest
 @testable import GSAU
 
 // Finite differences: central, step h = 1e-6 on the Float64 path; tolerance |a − n| ≤ 1e-7 + 1e-5·|n|.
-// The spec's eps = 1e-12 is used; rows have O(1) variance so the map is smooth there.
+// The model's eps = 1e-12 (docs/MODEL.md §1.2) is used; rows have O(1) variance so the map is smooth there.
 // Loss: L = Σ r_i · y_i with fixed random r.
 final class LayerNormGradientTests: XCTestCase {
     let n = 3, c = 8, eps = 1e-12

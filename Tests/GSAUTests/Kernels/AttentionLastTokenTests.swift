@@ -1,10 +1,10 @@
 import XCTest
 @testable import GSAU
 
-/// The last-query attention equals the full causal attention's rows at each sequence's last token,
-/// forward and backward, and its backward passes a finite-difference check (Float64; step 1e-6;
-/// |analytic − numeric| ≤ 1e-7 + 1e-5·|numeric|).
-final class LastQueryAttentionTests: XCTestCase {
+/// Attention with `.lastToken` queries equals the full causal attention's rows at each sequence's
+/// last token, forward and backward, and its backward passes a finite-difference check (Float64;
+/// step 1e-6; |analytic − numeric| ≤ 1e-7 + 1e-5·|numeric|).
+final class AttentionLastTokenTests: XCTestCase {
     let lengths = [3, 1, 5, 4], heads = 2, dim = 6, maxLength = 6
 
     private var offsets: [Int32] { var o: [Int32] = [0]; for l in lengths { o.append(o.last! + Int32(l)) }; return o }
@@ -20,11 +20,12 @@ final class LastQueryAttentionTests: XCTestCase {
         var rng = RandomGenerator(seed: 1)
         attentionForward(context: &full, probs: &probs, dropoutMask: nil, qkv: qkv, offsets: offsets, sequences: b,
                          maxLength: maxLength, dim: dim, heads: heads, causal: true, dropout: 0, rng: &rng)
-        lastQueryAttentionForward(context: &last, probs: &lastProbs, dropoutMask: nil, qkv: qkv, offsets: offsets,
-                                  sequences: b, maxLength: maxLength, dim: dim, heads: heads, dropout: 0, rng: &rng)
+        attentionForward(context: &last, probs: &lastProbs, dropoutMask: nil, qkv: qkv, offsets: offsets,
+                         sequences: b, maxLength: maxLength, dim: dim, heads: heads, causal: true, queries: .lastToken,
+                         dropout: 0, rng: &rng)
         for s in 0..<b {
             let t = Int(offsets[s + 1]) - 1
-            for c in 0..<dim { XCTAssertEqual(last[s * dim + c], full[t * dim + c], accuracy: 1e-12) }
+            for c in 0..<dim { XCTAssertEqual(last[s * dim + c], full[t * dim + c]) }   // the same code: bitwise
         }
         // Backward: the full kernel with an upstream gradient only at the last tokens.
         var dFull = [Double](repeating: 0, count: tokens * dim)
@@ -32,9 +33,10 @@ final class LastQueryAttentionTests: XCTestCase {
         var gFull = [Double](repeating: 0, count: tokens * 3 * dim), gLast = gFull
         attentionBackward(dQKV: &gFull, dContext: dFull, qkv: qkv, probs: probs, dropoutMask: nil, offsets: offsets,
                           sequences: b, maxLength: maxLength, dim: dim, heads: heads, causal: true, dropout: 0)
-        lastQueryAttentionBackward(dQKV: &gLast, dContext: dLast, qkv: qkv, probs: lastProbs, dropoutMask: nil,
-                                   offsets: offsets, sequences: b, maxLength: maxLength, dim: dim, heads: heads, dropout: 0)
-        for i in 0..<gFull.count { XCTAssertEqual(gLast[i], gFull[i], accuracy: 1e-12) }
+        attentionBackward(dQKV: &gLast, dContext: dLast, qkv: qkv, probs: lastProbs, dropoutMask: nil,
+                          offsets: offsets, sequences: b, maxLength: maxLength, dim: dim, heads: heads, causal: true,
+                          queries: .lastToken, dropout: 0)
+        for i in 0..<gFull.count { XCTAssertEqual(gLast[i], gFull[i]) }
     }
 
     func testFiniteDifferencesWithDropout() {
@@ -46,15 +48,17 @@ final class LastQueryAttentionTests: XCTestCase {
             var ctx = [Double](repeating: 0, count: b * dim), probs = [Double](repeating: 0, count: b * heads * maxLength)
             var mask = [Double](repeating: 0, count: b * heads * maxLength)
             var rng = RandomGenerator(seed: 17)               // the same mask on every call
-            lastQueryAttentionForward(context: &ctx, probs: &probs, dropoutMask: &mask, qkv: x, offsets: offsets,
-                                      sequences: b, maxLength: maxLength, dim: dim, heads: heads, dropout: 0.3, rng: &rng)
+            attentionForward(context: &ctx, probs: &probs, dropoutMask: &mask, qkv: x, offsets: offsets,
+                             sequences: b, maxLength: maxLength, dim: dim, heads: heads, causal: true, queries: .lastToken,
+                             dropout: 0.3, rng: &rng)
             return (ctx, probs, mask)
         }
         let (_, probs, mask) = forward(qkv)
         var analytic = [Double](repeating: 0, count: qkv.count)
-        lastQueryAttentionBackward(dQKV: &analytic, dContext: weights, qkv: qkv, probs: probs, dropoutMask: mask,
-                                   offsets: offsets, sequences: b, maxLength: maxLength, dim: dim, heads: heads, dropout: 0.3)
+        attentionBackward(dQKV: &analytic, dContext: weights, qkv: qkv, probs: probs, dropoutMask: mask,
+                          offsets: offsets, sequences: b, maxLength: maxLength, dim: dim, heads: heads, causal: true,
+                          queries: .lastToken, dropout: 0.3)
         let numeric = GradientCheck.numeric(qkv) { x in zip(forward(x).0, weights).reduce(0) { $0 + $1.0 * $1.1 } }
-        GradientCheck.assertClose(analytic: analytic, numeric: numeric, "last-query attention")
+        GradientCheck.assertClose(analytic: analytic, numeric: numeric, "last-token attention")
     }
 }
