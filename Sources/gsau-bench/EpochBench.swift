@@ -1,7 +1,7 @@
 import GSAU
 import Glibc
 
-// gsau-bench epoch: trains gsau-rec on data/beauty.txt for N epochs (the spec's configuration) and
+// gsau-bench epoch: trains gsau-rec on data/beauty.txt for N epochs (the paper's configuration, docs/MODEL.md §5) and
 // reports the median training seconds per epoch over epochs 2..N, the achieved GFLOP/s from a FLOP
 // count of the work done (printed next to it), the machine's sgemm GFLOP/s measured in the same run,
 // the BLAS core and threads, and the peak resident memory. Writes epoch-beauty-gsau-rec.json.

@@ -60,9 +60,8 @@ extension GSAUObjective {
                 l2NormalizeBackward(dInput: dRaw, dOutput: dHat + blockIndex * block, output: hat + blockIndex * block,
                                     norms: norms + blockIndex * b, rows: b, channels: d)
                 let table = layer(ofView: j).map { graph.layerGradient.pointer + $0 * nodes * d } ?? graph.meanGradient.pointer
-                for r in 0..<b {
-                    let dst = table + (offset + Int(ids[r])) * d, src = dRaw + r * d
-                    for c in 0..<d { dst[c] += src[c] }
+                ids.withUnsafeBufferPointer {
+                    embeddingBackward(dTable: table + offset * d, dOutput: dRaw, ids: $0.baseAddress!, count: b, dim: d)
                 }
             }
         }
@@ -86,44 +85,31 @@ extension GSAUObjective {
         batch.items.withUnsafeBufferPointer { graph.gather(ids: $0.baseAddress!, count: b, nodeOffset: users, layer: nil, into: pos) }
         batch.negatives.withUnsafeBufferPointer { graph.gather(ids: $0.baseAddress!, count: b, nodeOffset: users, layer: nil, into: neg) }
         dRows.update(repeating: 0, count: 3 * block)
-        var loss: T = 0
-        let invB = 1 / T(b)
-        for r in 0..<b {
-            var x: T = 0
-            for c in 0..<d { x += u[r * d + c] * (pos[r * d + c] - neg[r * d + c]) }
-            let sigma = 1 / (1 + T.exp(-x))
-            loss -= T.log(1e-10 + sigma)
-            let gx = -sigma * (1 - sigma) / (1e-10 + sigma) * invB       // d loss / d x
-            for c in 0..<d {
-                dRows[r * d + c] += gx * (pos[r * d + c] - neg[r * d + c])
-                dRows[block + r * d + c] += gx * u[r * d + c]
-                dRows[2 * block + r * d + c] -= gx * u[r * d + c]
-            }
-        }
-        loss *= invB
+        let sigma = graphNorms.reserve(b)                        // BPR's σ per row
+        let loss = try bprForward(user: u, positive: pos, negative: neg, rows: b, width: d, workspace: sigma)
+        bprBackward(user: u, positive: pos, negative: neg, rows: b, width: d, workspace: sigma, upstream: 1,
+                    dUser: dRows, dPositive: dRows + block, dNegative: dRows + 2 * block)
         // Scatter into d(mean), then back through LightGCN.
         graph.zeroGradients(perLayer: false)
         let dMean = graph.meanGradient.pointer
-        for k in 0..<3 {
-            let ids = k == 0 ? batch.users : k == 1 ? batch.items : batch.negatives, offset = k == 0 ? 0 : users
-            for r in 0..<b {
-                let dst = dMean + (offset + Int(ids[r])) * d, src = dRows + k * block + r * d
-                for c in 0..<d { dst[c] += src[c] }
+        let sides = [(batch.users, 0), (batch.items, users), (batch.negatives, users)]
+        for (k, (ids, offset)) in sides.enumerated() {
+            ids.withUnsafeBufferPointer {
+                embeddingBackward(dTable: dMean + offset * d, dOutput: dRows + k * block, ids: $0.baseAddress!, count: b, dim: d)
             }
         }
         graph.backward(gradients: g, perLayer: false)
-        // EmbLoss on the ego rows: d‖E‖/dE = E / ‖E‖.
-        let weight = T(ModelConfig.bprRegularization) * invB
+        // EmbLoss on the ego rows of the same ids (docs/MODEL.md §4.6).
+        let weight = T(ModelConfig.bprRegularization) * (1 / T(b))
         var regularization: T = 0
-        for k in 0..<3 {
-            let ids = k == 0 ? batch.users : k == 1 ? batch.items : batch.negatives
-            let table = k == 0 ? layout.userTable! : layout.itemTable
-            var squares: T = 0
-            for id in ids { for c in 0..<d { let v = p[table + Int(id) * d + c]; squares += v * v } }
-            let norm = T.sqrt(squares)
-            regularization += weight * norm
-            guard norm > 0 else { continue }
-            for id in ids { for c in 0..<d { g[table + Int(id) * d + c] += weight * p[table + Int(id) * d + c] / norm } }
+        guard let userTable = layout.userTable else { throw GSAUError.invalidArgument("BPR needs the user table") }
+        for (ids, table) in [(batch.users, userTable), (batch.items, layout.itemTable), (batch.negatives, layout.itemTable)] {
+            ids.withUnsafeBufferPointer { ids in
+                let (term, norm) = embLossForward(table: p + table, ids: ids.baseAddress!, count: b, width: d, weight: weight)
+                regularization += term
+                embLossBackward(table: p + table, ids: ids.baseAddress!, count: b, width: d, weight: weight, norm: norm,
+                                upstream: 1, dTable: g + table)
+            }
         }
         return (loss, regularization)
     }

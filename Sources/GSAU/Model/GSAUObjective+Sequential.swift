@@ -77,15 +77,12 @@ extension GSAUObjective {
             }
             guard pi.count == b else { throw GSAUError.invalidArgument("derangement has \(pi.count) entries for \(b) rows") }
             let tPermuted = self.tPermuted.reserve(b * d), dTPermuted = self.dTPermuted.reserve(b * d)
-            for r in 0..<b { (tPermuted + r * d).update(from: tHat + Int(pi[r]) * d, count: d) }
+            pi.withUnsafeBufferPointer { embeddingForward(output: tPermuted, ids: $0.baseAddress!, table: tHat, count: b, dim: d) }
             dTPermuted.update(repeating: 0, count: b * d)
             let unifUI = try pairedUniformityForward(x: sHat, y: tPermuted, rows: b, width: d, workspace: workspace)
             pairedUniformityBackward(x: sHat, y: tPermuted, rows: b, width: d, workspace: workspace, upstream: gamma,
                                      dx: dSHat, dy: dTPermuted)
-            for r in 0..<b {
-                let dst = dTHat + Int(pi[r]) * d, src = dTPermuted + r * d
-                for c in 0..<d { dst[c] += src[c] }
-            }
+            pi.withUnsafeBufferPointer { embeddingBackward(dTable: dTHat, dOutput: dTPermuted, ids: $0.baseAddress!, count: b, dim: d) }
             terms[.sequentialUniformSequenceVsItem] = Double(unifUI)
             sum += unifUI
         }
