@@ -204,11 +204,16 @@ GSAU_API gsau_status gsau_dataset_from_int64_arrays(gsau_dataset **out, const in
  * parameters. It is read-only after training or loading. */
 typedef struct gsau_model gsau_model;
 
+/* A training configuration. Every member from variant to seed is the configuration field of the same
+ * name (the names of checkpoints and of the JSON result; docs/MODEL.md §5); a value outside the
+ * field's range is refused naming the field (sizes: embedding_size <= 65536, transformer_layers <=
+ * 1024, graph_layers <= 64, heads <= 65536, inner_size and max_sequence_length <= 2^20, batch_size
+ * in 2..2^24). epochs, patience and threads are training options. gsau_config_resolve shows what a
+ * configuration trains with. */
 typedef struct gsau_config {
     uint32_t struct_size;         /* sizeof(gsau_config) */
-    const char *variant;          /* "gsau-rec" (default), "gsau", "sasrec", "sasrec-u", "directau", "lightgcn",
-                                     "graphau", "gsau-rec-no-ui", "gsau-rec-no-graph", "bert4rec",
-                                     "bert4rec-u", "gsau-rec-bert4rec"; borrowed for the call only */
+    const char *variant;          /* NULL = "gsau-rec"; one of gsau_variant_name(0 .. gsau_variant_count()-1)
+                                     (docs/MODEL.md §5.1); borrowed for the call only */
     double gamma;                 /* uniformity weight; < 0 = the variant's default (0.1 for GSAU) */
     int32_t embedding_size;       /* 64 */
     int32_t transformer_layers;   /* 2 */
