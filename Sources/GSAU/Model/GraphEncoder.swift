@@ -30,19 +30,6 @@ final class GraphEncoder<T: GSAUScalar> {
         assert(layout.itemTable == layout.userTable! + userCount * width)
     }
 
-    /// Propagates the current tables; afterwards `mean` and `layer(k)` hold the results.
-    func forward(parameters p: UnsafePointer<T>) {
-        let (u, i, d, k) = (userCount, itemCount, width, layerCount)
-        let adjacency = self.adjacency
-        workspace.layers.withUnsafeMutableBufferPointer { layers in
-            workspace.mean.withUnsafeMutableBufferPointer { mean in
-                lightGCNForward(adjacency: adjacency, userTable: p + layout.userTable!, itemTable: p + layout.itemTable,
-                                userCount: u, itemCount: i, width: d, layerCount: k,
-                                layers: layers.baseAddress!, mean: mean.baseAddress!)
-            }
-        }
-    }
-
     /// Propagates for a training step whose losses read the rows of `batch` (users, items and
     /// negatives): afterwards `mean` and every `layer(k)` hold those rows (layers 1 ..< K hold all rows).
     func forward(parameters p: UnsafePointer<T>, batch: GraphBatch) {
@@ -81,11 +68,6 @@ final class GraphEncoder<T: GSAUScalar> {
                 embeddingForward(output: out, ids: ids, table: $0.baseAddress! + nodeOffset * d, count: count, dim: d)
             }
         }
-    }
-
-    /// Calls `body` with the mean table [N, d] of the last forward pass (users first).
-    func withMean<R>(_ body: (UnsafePointer<T>) throws -> R) rethrows -> R {
-        try workspace.mean.withUnsafeBufferPointer { try body($0.baseAddress!) }
     }
 
     /// Clears the gradient buffers before a step's losses write into them.

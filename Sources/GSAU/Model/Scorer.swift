@@ -116,8 +116,14 @@ public final class ScoringWorkspace: @unchecked Sendable {
     let encoder: SequenceEncoder<Float>?
     var packed: PackedSequences
 
-    init(config: ModelConfig, layout: ParameterLayout) {
-        encoder = config.predictWithGraph ? nil : SequenceEncoder<Float>(config: config, layout: layout)
+    convenience init(config: ModelConfig, layout: ParameterLayout) {
+        self.init(config: config, encoder: config.predictWithGraph ? nil : SequenceEncoder<Float>(config: config, layout: layout))
+    }
+
+    /// A workspace that encodes with `encoder` (the trainer lends its training encoder for
+    /// validation, whose buffers are free between steps, instead of allocating a second set).
+    init(config: ModelConfig, encoder: SequenceEncoder<Float>?) {
+        self.encoder = config.predictWithGraph ? nil : encoder
         packed = PackedSequences(capacity: config.maxSequenceLength, sequences: 1)
     }
 }

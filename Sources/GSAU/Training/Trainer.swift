@@ -121,7 +121,7 @@ public final class Trainer {
                                     stepsPerEpoch: stepsPerEpoch, blasCore: BLASInfo.coreName, blasThreads: BLASInfo.threads)
         if run.earlyStopped { result.stopReason = .earlyStopped }
         var model = GSAUModel(config: config, dataset: dataset, layout: layout, parameters: parameters)
-        let validationWorkspace = ScoringWorkspace(config: config, layout: layout)
+        let validationWorkspace = ScoringWorkspace(config: config, encoder: network.objective.sequence)
 
         epochs: while !run.earlyStopped && run.nextEpoch < options.epochs {
             let epoch = run.nextEpoch

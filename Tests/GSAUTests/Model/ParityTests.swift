@@ -131,9 +131,10 @@ final class ParityTests: XCTestCase {
             let lightgcn = json["lightgcn"] as! [String: Any]
             let n = graph.nodeCount * config.embeddingSize, split = layout.userCount * config.embeddingSize
             // The training step computed the mean at the batch rows only (the losses above check those);
-            // the full propagation gives every row.
-            parameters.withUnsafeBufferPointer { graph.forward(parameters: $0.baseAddress!) }
-            let mean = graph.withMean { Array(UnsafeBufferPointer(start: $0, count: n)) }
+            // the scorer's full propagation gives every row.
+            var graphScored = config
+            graphScored.predictWithGraph = true
+            let mean = try Scorer(model: GSAUModel(config: graphScored, dataset: dataset, layout: layout, parameters: parameters)).graphMean
             compare("\(c.file) lightgcn user_mean", Array(mean[..<split]), tensor(lightgcn["user_mean"]), atol: 1e-5)
             compare("\(c.file) lightgcn item_mean", Array(mean[split...]), tensor(lightgcn["item_mean"]), atol: 1e-5)
             let dMean = Array(UnsafeBufferPointer(start: graph.meanGradient.pointer, count: n))
