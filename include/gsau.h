@@ -272,6 +272,16 @@ typedef int32_t (*gsau_progress_fn)(int32_t epoch, int32_t step, int32_t steps, 
 GSAU_API gsau_status gsau_train(gsau_model **out, const gsau_dataset *ds, const gsau_config *cfg,
                                 gsau_progress_fn progress, void *user_data);
 
+/* gsau_train starting from `start`, a trained or loaded model (e.g. yesterday's) whose ids overlap
+ * ds's (docs/MODEL.md §6.5): the rows of users and items it knows (matched by raw id) and every
+ * shared tensor (transformer, positions, norms) start from its values; new users and items start as
+ * a fresh run would; the optimiser starts fresh. cfg must describe the same architecture (the same
+ * tensor shapes); start is only read and may be used by other threads meanwhile.
+ * Errors as gsau_train, plus GSAU_E_MISUSE (bad start handle), GSAU_E_INVALID_ARGUMENT (the
+ * architectures differ; the message names the tensor). */
+GSAU_API gsau_status gsau_train_from(gsau_model **out, const gsau_dataset *ds, const gsau_config *cfg,
+                                     const gsau_model *start, gsau_progress_fn progress, void *user_data);
+
 /* gsau_train for long runs that must survive interruption. After every epoch the complete training
  * state (parameters, Adam moments, random streams, early-stopping counters, history) is written
  * atomically to state_path. With resume != 0 the run saved there continues from its last completed

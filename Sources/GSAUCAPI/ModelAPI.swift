@@ -117,6 +117,16 @@ public func gsau_train(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ds: Opaqu
     }
 }
 
+@_cdecl("gsau_train_from")
+public func gsau_train_from(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ds: OpaquePointer?,
+                            _ cfg: UnsafePointer<gsau_config>?, _ start: OpaquePointer?,
+                            _ progress: GSAUProgressFunction?, _ userData: UnsafeMutableRawPointer?) -> gsau_status {
+    withStatus("gsau_train_from") {
+        let saved = try resolveModel(start).model
+        try train(out, ds, cfg, statePath: nil, resume: false, warmStart: saved, progress, userData)
+    }
+}
+
 @_cdecl("gsau_train_resumable")
 public func gsau_train_resumable(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ds: OpaquePointer?,
                                  _ cfg: UnsafePointer<gsau_config>?, _ statePath: UnsafePointer<CChar>?,
@@ -128,14 +138,15 @@ public func gsau_train_resumable(_ out: UnsafeMutablePointer<OpaquePointer?>?, _
     }
 }
 
-/// The body of gsau_train and gsau_train_resumable.
+/// The body of gsau_train, gsau_train_from and gsau_train_resumable.
 private func train(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ ds: OpaquePointer?,
-                   _ cfg: UnsafePointer<gsau_config>?, statePath: String?, resume: Bool,
+                   _ cfg: UnsafePointer<gsau_config>?, statePath: String?, resume: Bool, warmStart saved: GSAUModel? = nil,
                    _ progress: GSAUProgressFunction?, _ userData: UnsafeMutableRawPointer?) throws {
     let dataset = try resolve(ds, as: DatasetHandle.self, magic: DatasetHandle.magic, "dataset").dataset
     guard let out else { throw BoundaryError.invalid("out is NULL") }
     let (config, options) = try configuration(cfg)
     let trainer = try Trainer(config: config, dataset: dataset, options: options)
+    if let saved { try trainer.warmStart(from: saved) }
     if let statePath { try trainer.openState(at: statePath, resume: resume) }
     let report = { (event: TrainingEvent) -> Bool in
         guard let progress else { return true }

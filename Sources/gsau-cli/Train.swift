@@ -20,6 +20,7 @@ struct Train: ParsableCommand {
     @Option(help: "Keep the training state (parameters, optimizer, random streams, history) in this file, rewritten after every epoch, so that --resume can continue the run.") var state: String?
     @Flag(help: "Continue the run saved in --state (same data and options; --epochs may be raised).") var resume = false
     @Option(help: "Save the trained model (best epoch) to this checkpoint file, for `gsau-cli query`.") var save: String?
+    @Option(help: "Start from this saved model (same architecture): known users, items and shared weights take its values.") var warmStart: String?
     @Option(help: "Print the top-10 recommendations for this raw user id after training.") var recommendUser: String?
     @Flag(help: "Only print the final summary.") var quiet = false
     @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Model options: see MODEL OPTIONS below.", valueName: "model-options"))
@@ -40,6 +41,10 @@ struct Train: ParsableCommand {
         print("gsau train: \(v.rawValue) on \(dataset.path): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactionCount) interactions (loaded in \(formatted(loadSeconds, 2)) s)")
         if threads > 0 { BLASInfo.setThreads(threads) }   // as training will, so the line below is true
         print("  \(trainer.stepsPerEpoch) steps per epoch, gamma \(config.gamma), \(BLASInfo.summary)")
+        if let warmStart {
+            let r = try trainer.warmStart(from: try GSAUModel.load(from: warmStart))
+            print("  warm start from \(warmStart): \(r.usersMatched) users and \(r.itemsMatched) items known (\(r.usersNew) and \(r.itemsNew) new), \(r.sharedTensors) shared tensors")
+        }
         if let state { try trainer.openState(at: state, resume: resume) }
         if resume, let state { print("  resuming \(state) at epoch \(trainer.nextEpoch) (\(trainer.history.count) epochs done)") }
         var warnedCollapse = false

@@ -57,6 +57,19 @@ public final class Trainer {
         parameters.withUnsafeMutableBufferPointer { layout.initialize($0.baseAddress!, rng: &random.initialization, scheme: config.initialization) }
     }
 
+    /// Starts this run from a saved model (docs/MODEL.md §6.5): the rows of users and items it knows
+    /// (matched by raw id) and every shared tensor take its values; new users and items keep the
+    /// fresh initialisation; the optimiser starts fresh. Call before `train`, on a run that has not
+    /// started or resumed. Throws `invalidArgument` when the architectures differ (naming the
+    /// tensor) or the run has started; on failure the trainer is unchanged.
+    @discardableResult
+    public func warmStart(from saved: GSAUModel) throws -> WarmStartReport {
+        guard run.nextEpoch == 0, adam.step == 0 else {
+            throw GSAUError.invalidArgument("warm start: the run has already started (epoch \(run.nextEpoch))")
+        }
+        return try GSAU.warmStart(&parameters, layout: layout, dataset: dataset, from: saved)
+    }
+
     /// Which batches each step of an epoch takes.
     var schedule: EpochSchedule {
         EpochSchedule(graphBatches: config.useGraph ? streams.batchCount(rows: streams.graphRows) : nil,
@@ -94,7 +107,7 @@ public final class Trainer {
     }
 
     /// Everything `resume(from:source:)` needs, as of the end of the last epoch.
-    private func state(elapsedSeconds: Double) -> TrainingState {
+    func state(elapsedSeconds: Double) -> TrainingState {
         var progress = run
         progress.elapsedSeconds = elapsedSeconds
         return TrainingState(configText: TrainingState.configText(config), datasetFingerprint: TrainingState.fingerprint(dataset),

@@ -265,4 +265,27 @@ extension ModelCAPITests {
         XCTAssertEqual(gsau_dataset_from_int64_arrays(&a, users, items, nil, 0, nil), GSAU_E_INVALID_ARGUMENT)
         gsau_dataset_free(a); gsau_dataset_free(b)
     }
+
+    func testTrainFromAWarmStart() throws {
+        let saved = try trainTinyModel(variant: "sasrec", epochs: 1)
+        defer { gsau_model_free(saved) }
+        let ds = loadTinyDataset()
+        defer { gsau_dataset_free(ds) }
+        var cfg = tinyConfig(epochs: 1)
+        var model: OpaquePointer? = nil
+        let status = "sasrec".withCString { name -> gsau_status in
+            cfg.variant = name
+            return gsau_train_from(&model, ds, &cfg, saved, nil, nil)
+        }
+        XCTAssertEqual(status, GSAU_OK, String(cString: gsau_last_error_message()))
+        gsau_model_free(model)
+        XCTAssertEqual(gsau_train_from(&model, ds, &cfg, nil, nil, nil), GSAU_E_MISUSE)
+        cfg.embedding_size = 16; cfg.inner_size = 16
+        let refused = "sasrec".withCString { name -> gsau_status in
+            cfg.variant = name
+            return gsau_train_from(&model, ds, &cfg, saved, nil, nil)
+        }
+        XCTAssertEqual(refused, GSAU_E_INVALID_ARGUMENT)
+        XCTAssertTrue(String(cString: gsau_last_error_message()).contains("item_embedding"))
+    }
 }

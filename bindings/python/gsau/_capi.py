@@ -243,6 +243,11 @@ gsau_train = _bind("gsau_train",
                    [POINTER(gsau_model_p), gsau_dataset_p, POINTER(gsau_config), gsau_progress_fn,
                     c_void_p], gsau_status)
 
+# GSAU_API gsau_status gsau_train_from(gsau_model **out, const gsau_dataset *ds, const gsau_config *cfg, const gsau_model *start, gsau_progress_fn progress, void *user_data);
+gsau_train_from = _bind("gsau_train_from",
+                        [POINTER(gsau_model_p), gsau_dataset_p, POINTER(gsau_config), gsau_model_p,
+                         gsau_progress_fn, c_void_p], gsau_status)
+
 # GSAU_API gsau_status gsau_train_resumable(gsau_model **out, const gsau_dataset *ds, const gsau_config *cfg, const char *state_path, int32_t resume, gsau_progress_fn progress, void *user_data);
 gsau_train_resumable = _bind("gsau_train_resumable",
                              [POINTER(gsau_model_p), gsau_dataset_p, POINTER(gsau_config), c_char_p, c_int32,

@@ -210,7 +210,8 @@ class GSAU(_Owner):
 
     def fit(self, data: Any, *, show_progress: bool = True,
             callback: Optional[Callable[[int, float, float], Any]] = None,
-            min_interactions: int = 0, state_path: Any = None, resume: bool = False) -> "GSAU":
+            min_interactions: int = 0, state_path: Any = None, resume: bool = False,
+            warm_start: Any = None) -> "GSAU":
         """Trains the model on ``data``; returns ``self``.
 
         ``data`` is one of:
@@ -255,6 +256,13 @@ class GSAU(_Owner):
             the numbers of an uninterrupted run (same data, configuration and thread count;
             ``epochs`` may be raised). A file of another run raises InvalidArgumentError naming
             the difference.
+        warm_start : GSAU or str or os.PathLike or None
+            Start from a trained model, or the path of a saved one, whose ids overlap the data's
+            (e.g. yesterday's model on today's data): the users and items it knows (matched by
+            raw id) and every shared weight start from its values, new users and items as a
+            fresh run would; the optimiser starts fresh. The architecture (embedding size,
+            layers, ...) must be the same: InvalidArgumentError names the tensor that differs.
+            Cannot be combined with ``state_path``.
 
         Raises
         ------
@@ -272,6 +280,11 @@ class GSAU(_Owner):
         min_interactions = _int("min_interactions", min_interactions)
         if resume and state_path is None:
             raise ValueError("resume=True needs state_path")
+        if warm_start is not None and state_path is not None:
+            raise ValueError("warm_start cannot be combined with state_path")
+        start_owned = None
+        if warm_start is not None and not isinstance(warm_start, GSAU):
+            start_owned = warm_start = GSAU.load(warm_start)
         state_bytes = None if state_path is None else os.fsencode(state_path)
         cfg = _c_config(self._params)
         dataset, owned = _as_dataset(data, min_interactions)
@@ -280,7 +293,13 @@ class GSAU(_Owner):
         try:
             with _Progress(bool(show_progress), callback, self._params["epochs"],
                            self._params["variant"]) as progress:
-                if state_bytes is None:
+                if warm_start is not None:
+                    called = "gsau_train_from"
+                    with _Use(warm_start._fitted_handle()) as start:
+                        status = _capi.gsau_train_from(ctypes.byref(out), dataset._require_open(),
+                                                       ctypes.byref(cfg), start.value,
+                                                       progress.c_function, None)
+                elif state_bytes is None:
                     called = "gsau_train"
                     status = _capi.gsau_train(ctypes.byref(out), dataset._require_open(),
                                               ctypes.byref(cfg), progress.c_function, None)
@@ -297,6 +316,8 @@ class GSAU(_Owner):
         finally:
             if owned:
                 dataset.close()
+            if start_owned is not None:
+                start_owned.close()
         new = _ModelHandle(out.value) if out.value else None
         if progress.error is not None or (error is not None and not (
                 status == _capi.GSAU_E_ABORTED and progress.stopped_by_callback)):

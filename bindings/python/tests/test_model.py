@@ -196,6 +196,30 @@ def test_fit_with_a_state_file_resumes_exactly(tmp_path):
         fit(state_path=tmp_path / "missing.state", resume=True)
 
 
+def test_warm_start_from_a_model_or_a_saved_file(rec, tmp_path):
+    """Known items keep the saved rows before training (0 epochs are not allowed, so one epoch at a
+    learning rate small enough to move nothing visibly), a new user trains, a path works as a model."""
+    users, items = tiny_arrays()
+    users = users + ["newcomer"] * 3
+    items = items + [items[0], items[1], "brand-new"]
+    tiny_lr = dict(epochs=1, learning_rate=1e-12)
+    with fit(data=(users, items), params=tiny_lr, warm_start=rec) as warm:
+        known = [i for i in warm.item_ids if i in set(rec.item_ids)]
+        old = dict(zip(rec.item_ids, rec.item_embeddings()[1:]))
+        new = dict(zip(warm.item_ids, warm.item_embeddings()[1:]))
+        for item in known:
+            np.testing.assert_allclose(new[item], old[item], atol=1e-6)
+        assert "newcomer" in set(warm.user_ids)
+        path = tmp_path / "rec.gsau"
+        rec.save(path)
+        with fit(data=(users, items), params=tiny_lr, warm_start=path) as from_file:
+            np.testing.assert_array_equal(from_file.item_embeddings(), warm.item_embeddings())
+    with pytest.raises(gsau.InvalidArgumentError, match="embedding"):
+        fit(params=dict(embedding_size=16, epochs=1), warm_start=rec)
+    with pytest.raises(ValueError, match="state_path"):
+        fit(warm_start=rec, state_path=tmp_path / "s.state")
+
+
 def test_bad_config_values():
     with pytest.raises(TypeError, match="embedding_size"):
         GSAU(embedding_size=8.0)
