@@ -145,10 +145,18 @@ typedef struct gsau_dataset_options {
     int32_t format;                  /* GSAU_FORMAT_*; default GSAU_FORMAT_AUTO */
     int32_t min_user_interactions;   /* iterative k-core threshold for users; 0 = off (default) */
     int32_t min_item_interactions;   /* iterative k-core threshold for items; 0 = off (default) */
-    int32_t refuse_short_users;      /* users with < 3 interactions: 0 = drop them and report the
+    int32_t refuse_short_users;      /* users with fewer interactions than the hold-out needs (3 for
+                                        leave-one-out, 1 otherwise): 0 = drop them and report the
                                         count in gsau_dataset_stats (default), 1 = fail with
                                         GSAU_E_MALFORMED_INPUT naming the user */
+    int32_t hold_out;                /* GSAU_HOLD_OUT_*; default GSAU_HOLD_OUT_LEAVE_ONE_OUT. Added in
+                                        0.2: a caller passing the 0.1 struct_size gets the default */
 } gsau_dataset_options;
+
+/* Which of each user's last interactions are held out of training (docs/MODEL.md §2.2). */
+#define GSAU_HOLD_OUT_LEAVE_ONE_OUT 0  /* the paper's: last = test, second-to-last = validation */
+#define GSAU_HOLD_OUT_LAST          1  /* last = validation (early stopping), the rest trains; no test */
+#define GSAU_HOLD_OUT_NONE          2  /* everything trains; no validation: a fixed number of epochs */
 
 /* Sets defaults (and struct_size). NULL is ignored. */
 GSAU_API void gsau_dataset_options_init(gsau_dataset_options *opts);
@@ -169,8 +177,8 @@ typedef struct gsau_dataset_stats {
     int64_t n_items;                     /* real items (padding excluded) */
     int64_t n_interactions;
     int64_t n_train_interactions;        /* graph training rows: sum over users of (n_u - 2) */
-    int64_t n_valid;                     /* validation targets (one per user) */
-    int64_t n_test;                      /* test targets (one per user) */
+    int64_t n_valid;                     /* validation targets (one per user that has one) */
+    int64_t n_test;                      /* test targets (one per user in leave-one-out, else 0) */
     int64_t n_sequential_train_examples; /* prefix examples: sum over users of (n_u - 3) */
     int64_t n_rows_read;                 /* interactions in the file */
     int64_t n_rows_removed_by_kcore;

@@ -8,13 +8,24 @@ public func gsau_dataset_options_init(_ opts: UnsafeMutablePointer<gsau_dataset_
     guard let opts else { return }
     opts.pointee = gsau_dataset_options(struct_size: UInt32(MemoryLayout<gsau_dataset_options>.size),
                                         format: GSAU_FORMAT_AUTO, min_user_interactions: 0,
-                                        min_item_interactions: 0, refuse_short_users: 0)
+                                        min_item_interactions: 0, refuse_short_users: 0,
+                                        hold_out: GSAU_HOLD_OUT_LEAVE_ONE_OUT)
 }
 
 func datasetOptions(_ opts: UnsafePointer<gsau_dataset_options>?) throws -> DatasetOptions {
     guard let opts else { return DatasetOptions() }
     let o = opts.pointee
-    try checkStructSize(o.struct_size, minimum: MemoryLayout<gsau_dataset_options>.size, "gsau_dataset_options")
+    // hold_out was appended in 0.2: a smaller struct_size (a 0.1 caller) means the default.
+    let holdOutEnd = (MemoryLayout<gsau_dataset_options>.offset(of: \gsau_dataset_options.hold_out) ?? Int.max) + 4
+    try checkStructSize(o.struct_size, minimum: holdOutEnd - 4, "gsau_dataset_options")
+    let holdOutCode = Int(o.struct_size) >= holdOutEnd ? o.hold_out : GSAU_HOLD_OUT_LEAVE_ONE_OUT
+    let holdOut: HoldOut
+    switch holdOutCode {
+    case GSAU_HOLD_OUT_LEAVE_ONE_OUT: holdOut = .leaveOneOut
+    case GSAU_HOLD_OUT_LAST: holdOut = .last
+    case GSAU_HOLD_OUT_NONE: holdOut = .none
+    default: throw BoundaryError.invalid("opts.hold_out is \(holdOutCode); expected GSAU_HOLD_OUT_LEAVE_ONE_OUT/LAST/NONE (0..2)")
+    }
     let format: DataFormat?
     switch o.format {
     case GSAU_FORMAT_AUTO: format = nil
@@ -31,7 +42,7 @@ func datasetOptions(_ opts: UnsafePointer<gsau_dataset_options>?) throws -> Data
     }
     return DatasetOptions(format: format, minUserInteractions: Int(o.min_user_interactions),
                           minItemInteractions: Int(o.min_item_interactions),
-                          shortUsers: o.refuse_short_users == 1 ? .refuse : .drop)
+                          shortUsers: o.refuse_short_users == 1 ? .refuse : .drop, holdOut: holdOut)
 }
 
 @_cdecl("gsau_dataset_load")
@@ -58,8 +69,8 @@ public func gsau_dataset_stats_get(_ ds: OpaquePointer?, _ out: UnsafeMutablePoi
         out.pointee.n_items = Int64(d.itemCount)
         out.pointee.n_interactions = Int64(d.interactionCount)
         out.pointee.n_train_interactions = Int64(d.trainInteractionCount)
-        out.pointee.n_valid = Int64(d.userCount)
-        out.pointee.n_test = Int64(d.userCount)
+        out.pointee.n_valid = Int64(d.evaluationUsers(.validation).count)
+        out.pointee.n_test = Int64(d.evaluationUsers(.test).count)
         out.pointee.n_sequential_train_examples = Int64(d.sequentialTrainExampleCount)
         out.pointee.n_rows_read = Int64(d.report.rowsRead)
         out.pointee.n_rows_removed_by_kcore = Int64(d.report.rowsRemovedByKCore)

@@ -21,12 +21,18 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Iterative k-core: drop users and items with fewer interactions, repeated until stable (0 = off; the paper uses 5).")
     var kcore: Int = 0
 
-    @Flag(help: "Fail on users with fewer than 3 interactions instead of dropping them.")
+    @Flag(help: "Fail on users with fewer interactions than the hold-out needs (3 for leave-one-out) instead of dropping them.")
     var refuseShortUsers = false
 
+    @Option(help: "Held out of training: leave-one-out (the paper's: validation and test), last (validation only: early stopping on it, the rest trains), none (everything trains, fixed --epochs).")
+    var holdOut: String = HoldOut.leaveOneOut.rawValue
+
     func load() throws -> (Dataset, Double) {
+        guard let mode = HoldOut(rawValue: holdOut) else {
+            throw ValidationError("unknown hold-out '\(holdOut)'; use \(HoldOut.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         var options = DatasetOptions(minUserInteractions: kcore, minItemInteractions: kcore,
-                                     shortUsers: refuseShortUsers ? .refuse : .drop)
+                                     shortUsers: refuseShortUsers ? .refuse : .drop, holdOut: mode)
         if format != "auto" {
             guard let f = DataFormat(rawValue: format) else {
                 throw ValidationError("unknown format '\(format)'; use auto, sequence, atomic or csv")

@@ -16,7 +16,7 @@ struct Stats: ParsableCommand {
         print("avg/user     \(formatted(Double(ds.interactionCount) / Double(ds.userCount), 6))")
         print("avg/item     \(formatted(Double(ds.interactionCount) / Double(ds.itemCount), 6))")
         print("sparsity     \(formatted(100 * (1 - density), 5))%")
-        print("split        train \(ds.trainInteractionCount) interactions (\(ds.sequentialTrainExampleCount) sequential examples), validation \(ds.userCount), test \(ds.userCount)")
+        print("split        train \(ds.trainInteractionCount) interactions (\(ds.sequentialTrainExampleCount) sequential examples), validation \(ds.evaluationUsers(.validation).count), test \(ds.evaluationUsers(.test).count) (hold-out \(ds.holdOut.rawValue))")
         print("loaded in    \(formatted(seconds * 1000, 1)) ms")
     }
 }

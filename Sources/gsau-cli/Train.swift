@@ -67,15 +67,18 @@ struct Train: ParsableCommand {
                 if step % 50 == 49 { printErr("  epoch \(epoch) step \(step + 1)/\(steps) loss \(formatted(loss, 4))") }
             case .epochEnd(let e):
                 let v = e.validation
+                let valid = dataset.holdOut.has(.validation)
+                    ? " | valid R@10 \(formatted(RankingMetrics.rounded(v["recall@10"] ?? 0), 4)) N@10 \(formatted(RankingMetrics.rounded(v["ndcg@10"] ?? 0), 4)) N@20 \(formatted(e.validationScore, 4))\(e.improved ? " *" : "  ")"
+                    : " | no validation (hold-out none)"
                 print("epoch \(e.epoch)".padding(10) + "loss \(formatted(e.lossSum, 2))".padding(16)
-                      + terms(e.meanTerms) + " | valid R@10 \(formatted(RankingMetrics.rounded(v["recall@10"]!), 4)) N@10 \(formatted(RankingMetrics.rounded(v["ndcg@10"]!), 4)) N@20 \(formatted(e.validationScore, 4))\(e.improved ? " *" : "  ") | \(formatted(e.trainSeconds, 1)) s + eval \(formatted(e.evaluationSeconds, 1)) s")
+                      + terms(e.meanTerms) + valid + " | \(formatted(e.trainSeconds, 1)) s + eval \(formatted(e.evaluationSeconds, 1)) s")
                 fflush(stdout)   // one line per epoch, visible at once even when stdout is a file
             }
             return true
         }
         let (model, result) = try state.map { try trainer.train(statePath: $0, progress: report) } ?? trainer.train(progress: report)
         print("stopped: \(result.stopReason.rawValue) after \(result.history.count) epochs; best epoch \(result.bestEpoch.map { "\(result.history[$0].epoch)" } ?? "none"); \(formatted(result.secondsPerEpochMedian, 2)) s/epoch (median), \(formatted(result.totalSeconds, 1)) s in all")
-        if let valid = result.bestValidation { printMetrics(valid, title: "valid (best epoch)", seconds: 0) }
+        if let valid = result.bestValidation, dataset.holdOut.has(.validation) { printMetrics(valid, title: "valid (best epoch)", seconds: 0) }
         if let test = result.test { printMetrics(test, title: "test (best epoch)", seconds: 0) }
         if let json {
             try writeFileAtomically(json, text: result.json.serialized() + "\n")

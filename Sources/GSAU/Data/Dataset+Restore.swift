@@ -7,9 +7,11 @@ extension Dataset {
     ///
     /// Throws `invalidArgument` naming the first broken invariant (see `checkHistories`).
     init(restoring path: String, format: DataFormat, users: IDMap, items: IDMap,
-         offsets: [Int], sequence: [Int32]) throws {
-        try Dataset.checkHistories(userCount: users.count, itemCount: items.count, offsets: offsets, sequence: sequence)
+         offsets: [Int], sequence: [Int32], holdOut: HoldOut = .leaveOneOut) throws {
+        try Dataset.checkHistories(userCount: users.count, itemCount: items.count, offsets: offsets, sequence: sequence,
+                                   minimumUserLength: holdOut.minimumUserLength)
         self.path = path
+        self.holdOut = holdOut
         self.format = format
         self.users = users
         self.items = items
@@ -22,9 +24,11 @@ extension Dataset {
     /// The invariants every loaded dataset satisfies, for user and item counts that include the
     /// padding id 0: at least one real user and item; `offsets` has `userCount + 1` entries,
     /// starts at 0, gives the padding user no items, never decreases and ends at `sequence.count`;
-    /// every real user has at least 3 items (the leave-one-out split needs them); every item id is
+    /// every real user has at least `minimumUserLength` items (3: the leave-one-out split needs
+    /// them; 1 in the production hold-outs); every item id is
     /// in `1..<itemCount`; the id space fits the graph's Int32 node ids.
-    static func checkHistories(userCount: Int, itemCount: Int, offsets: [Int], sequence: [Int32]) throws {
+    static func checkHistories(userCount: Int, itemCount: Int, offsets: [Int], sequence: [Int32],
+                               minimumUserLength: Int = 3) throws {
         func fail(_ message: String) -> GSAUError { GSAUError.invalidArgument(message) }
         guard userCount >= 2 else { throw fail("no users (user count with padding is \(userCount))") }
         guard itemCount >= 2 else { throw fail("no items (item count with padding is \(itemCount))") }
@@ -40,8 +44,9 @@ extension Dataset {
         for u in 1..<userCount {
             let lo = offsets[u], hi = offsets[u + 1]
             guard hi >= lo else { throw fail("offsets[\(u + 1)] = \(hi) is less than offsets[\(u)] = \(lo)") }
-            guard hi - lo >= 3 else {
-                throw fail("user \(u) has \(hi - lo) item(s); every user has at least 3 (train, validation, test)")
+            guard hi - lo >= minimumUserLength else {
+                throw fail("user \(u) has \(hi - lo) item(s); every user has at least \(minimumUserLength)"
+                           + (minimumUserLength == 3 ? " (train, validation, test)" : ""))
             }
             guard hi <= sequence.count else {
                 throw fail("offsets[\(u + 1)] = \(hi) is past the \(sequence.count) items")

@@ -1,4 +1,4 @@
-/// What to do with users that have fewer than the 3 interactions a leave-one-out split needs.
+/// What to do with users that have fewer interactions than the hold-out needs (3 for leave-one-out).
 public enum ShortUserPolicy: String, Sendable {
     /// Drop them (and report how many users and interactions were dropped).
     case drop
@@ -14,13 +14,16 @@ public struct DatasetOptions: Sendable, Equatable {
     public var minUserInteractions = 0
     public var minItemInteractions = 0
     public var shortUsers: ShortUserPolicy = .drop
+    /// Which interactions are held out of training (default: the paper's leave-one-out).
+    public var holdOut: HoldOut = .leaveOneOut
 
     public init(format: DataFormat? = nil, minUserInteractions: Int = 0, minItemInteractions: Int = 0,
-                shortUsers: ShortUserPolicy = .drop) {
+                shortUsers: ShortUserPolicy = .drop, holdOut: HoldOut = .leaveOneOut) {
         self.format = format
         self.minUserInteractions = minUserInteractions
         self.minItemInteractions = minItemInteractions
         self.shortUsers = shortUsers
+        self.holdOut = holdOut
     }
 }
 
@@ -31,6 +34,8 @@ public struct LoadReport: Sendable, Equatable {
     public var rowsRemovedByKCore = 0
     public var usersDroppedTooShort = 0
     public var rowsDroppedTooShort = 0
+    /// The fewest interactions a user needed (the hold-out's minimum).
+    public var minimumUserLength = 3
 
     /// Human-readable notes on anything that removed data (empty when nothing was removed).
     public var warnings: [String] {
@@ -39,7 +44,7 @@ public struct LoadReport: Sendable, Equatable {
             w.append("k-core filter removed \(rowsRemovedByKCore) of \(rowsRead) interactions in \(kCoreRounds) rounds")
         }
         if usersDroppedTooShort > 0 {
-            w.append("dropped \(usersDroppedTooShort) users with fewer than 3 interactions (\(rowsDroppedTooShort) interactions): leave-one-out needs train, validation and test items")
+            w.append("dropped \(usersDroppedTooShort) users with fewer than \(minimumUserLength) interactions (\(rowsDroppedTooShort) interactions): leave-one-out needs train, validation and test items")
         }
         return w
     }
@@ -53,12 +58,13 @@ public enum EvaluationSplit: String, Sendable, CaseIterable {
     case test
 }
 
-/// Interactions after reading, filtering, id mapping and time ordering, with the leave-one-out split.
+/// Interactions after reading, filtering, id mapping and time ordering, with the hold-out split.
 ///
 /// Dense ids follow RecBole: after filtering, raw ids are numbered by first appearance in file row
 /// order, starting at 1 (0 is padding). Each user's items are ordered by a stable sort on the
-/// timestamp (ties keep file order; files without timestamps keep file order). Leave-one-out:
-/// last item = test target, second-to-last = validation target, the rest = training items.
+/// timestamp (ties keep file order; files without timestamps keep file order). Leave-one-out (the
+/// default `holdOut`): last item = test target, second-to-last = validation target, the rest =
+/// training items; `HoldOut.last` and `.none` hold out one and no item (docs/MODEL.md §2.2).
 public struct Dataset: Sendable {
     public let path: String
     public let format: DataFormat
@@ -72,6 +78,8 @@ public struct Dataset: Sendable {
     /// Timestamps aligned with `sequence`, when the file had them.
     public let timestamps: [Double]?
     public let report: LoadReport
+    /// Which interactions are held out of training.
+    public let holdOut: HoldOut
 
     /// Loads an interaction file (see `DataFormat` for the formats).
     public static func load(path: String, options: DatasetOptions = DatasetOptions()) throws -> Dataset {
@@ -113,7 +121,10 @@ public struct Dataset: Sendable {
         }
         path = raw.path
         self.format = format
+        holdOut = options.holdOut
         var report = LoadReport()
+        let minimum = options.holdOut.minimumUserLength
+        report.minimumUserLength = minimum
         report.rowsRead = raw.count
 
         // 1. Iterative k-core over the raw rows.
@@ -123,19 +134,19 @@ public struct Dataset: Sendable {
         report.kCoreRounds = rounds
         report.rowsRemovedByKCore = keep.reduce(raw.count) { $0 - ($1 ? 1 : 0) }
 
-        // 2. Users left with fewer than 3 interactions cannot be split.
+        // 2. Users left with fewer interactions than the hold-out needs cannot be split.
         var perUser = [Int](repeating: 0, count: raw.userTokens.count)
         for r in 0..<raw.count where keep[r] { perUser[Int(raw.users[r])] += 1 }
-        for u in 1..<perUser.count where perUser[u] > 0 && perUser[u] < 3 {
+        for u in 1..<perUser.count where perUser[u] > 0 && perUser[u] < minimum {
             if options.shortUsers == .refuse {
                 throw GSAUError.malformedInput(path: raw.path, line: 0,
-                    message: "user '\(raw.userTokens.tokens[u])' has \(perUser[u]) interaction(s); leave-one-out needs at least 3 (use the drop policy to skip such users)")
+                    message: "user '\(raw.userTokens.tokens[u])' has \(perUser[u]) interaction(s); leave-one-out needs at least \(minimum) (use the drop policy to skip such users)")
             }
             report.usersDroppedTooShort += 1
             report.rowsDroppedTooShort += perUser[u]
         }
         if report.usersDroppedTooShort > 0 {
-            for r in 0..<raw.count where keep[r] && perUser[Int(raw.users[r])] < 3 { keep[r] = false }
+            for r in 0..<raw.count where keep[r] && perUser[Int(raw.users[r])] < minimum { keep[r] = false }
         }
         guard keep.contains(true) else {
             throw GSAUError.malformedInput(path: raw.path, line: 0,
@@ -198,29 +209,51 @@ public struct Dataset: Sendable {
     /// User u's items, oldest first.
     public func items(ofUser u: Int32) -> ArraySlice<Int32> { sequence[offsets[Int(u)]..<offsets[Int(u) + 1]] }
 
-    // MARK: leave-one-out split
+    // MARK: hold-out split
 
-    /// Training items of user u: all but the last two.
+    /// How many of user u's last items are held out: `holdOut.count`, or fewer for a short user
+    /// in the production modes (who keeps at least one training item).
+    public func heldOut(ofUser u: Int32) -> Int { min(holdOut.count, max(0, length(ofUser: u) - 1)) }
+
+    /// Training items of user u: all but the held-out ones.
     public func trainItems(ofUser u: Int32) -> ArraySlice<Int32> {
-        sequence[offsets[Int(u)]..<(offsets[Int(u) + 1] - 2)]
+        sequence[offsets[Int(u)]..<(offsets[Int(u) + 1] - heldOut(ofUser: u))]
     }
 
-    /// The held-out target of user u for a split.
+    /// Whether user u has a target in `split` (every user in leave-one-out; users with a held-out
+    /// item for validation in `last`; nobody otherwise).
+    public func hasTarget(ofUser u: Int32, split: EvaluationSplit) -> Bool {
+        guard holdOut.has(split) else { return false }
+        return heldOut(ofUser: u) >= (split == .validation ? holdOut.count : 1)
+    }
+
+    /// The users evaluated on `split`: those with a target there.
+    public func evaluationUsers(_ split: EvaluationSplit) -> [Int32] {
+        (1..<Int32(users.count)).filter { hasTarget(ofUser: $0, split: split) }
+    }
+
+    /// The held-out target of user u for a split (the user must have one, see `hasTarget`): the
+    /// first held-out item for validation, the last item for test.
     public func target(ofUser u: Int32, split: EvaluationSplit) -> Int32 {
-        sequence[offsets[Int(u) + 1] - (split == .validation ? 2 : 1)]
+        sequence[offsets[Int(u) + 1] - (split == .validation ? heldOut(ofUser: u) : 1)]
     }
 
     /// The items known before a split's target: training items for validation; training items
     /// and the validation item for test (the sequential protocol's input).
     public func history(ofUser u: Int32, split: EvaluationSplit) -> ArraySlice<Int32> {
-        sequence[offsets[Int(u)]..<(offsets[Int(u) + 1] - (split == .validation ? 2 : 1))]
+        sequence[offsets[Int(u)]..<(offsets[Int(u) + 1] - (split == .validation ? heldOut(ofUser: u) : 1))]
     }
 
-    /// Training interactions (graph pipeline rows): Σ (n_u − 2).
-    public var trainInteractionCount: Int { interactionCount - 2 * userCount }
+    /// Training interactions (graph pipeline rows): Σ (n_u − held out), Σ (n_u − 2) in leave-one-out.
+    public var trainInteractionCount: Int {
+        (1..<Int32(users.count)).reduce(0) { $0 + length(ofUser: $1) - heldOut(ofUser: $1) }
+    }
 
-    /// Sequential training examples with prefix augmentation: Σ (n_u − 3), targets i_1..i_{n−3}.
-    public var sequentialTrainExampleCount: Int { interactionCount - 3 * userCount }
+    /// Sequential training examples with prefix augmentation: every training item but a user's
+    /// first is a target, Σ (n_u − 3) in leave-one-out.
+    public var sequentialTrainExampleCount: Int {
+        (1..<Int32(users.count)).reduce(0) { $0 + max(0, length(ofUser: $1) - heldOut(ofUser: $1) - 1) }
+    }
 
     /// The training graph's edges (user, item): every training item of every user, users in id
     /// order, each user's items oldest first (docs/MODEL.md §3.3).

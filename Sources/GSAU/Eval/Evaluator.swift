@@ -48,8 +48,13 @@ public struct Evaluator: Sendable {
         if let bad = subset?.first(where: { $0 < 1 || Int($0) >= dataset.users.count }) {
             throw GSAUError.unknownID("user index \(bad) (dataset has users 1..<\(dataset.users.count))")
         }
-        let users = subset ?? (1..<Int32(dataset.users.count)).map { $0 }
-        guard !users.isEmpty else { throw GSAUError.invalidArgument("no users to evaluate") }
+        if let bad = subset?.first(where: { !dataset.hasTarget(ofUser: $0, split: split) }) {
+            throw GSAUError.invalidArgument("user index \(bad) has no \(split.rawValue) target (hold-out \(dataset.holdOut.rawValue))")
+        }
+        let users = subset ?? dataset.evaluationUsers(split)
+        guard !users.isEmpty else {
+            throw GSAUError.invalidArgument("no users to evaluate on the \(split.rawValue) split (hold-out \(dataset.holdOut.rawValue))")
+        }
         var scores = [Float](repeating: 0, count: min(blockSize, users.count) * n)
         var start = 0
         while start < users.count {

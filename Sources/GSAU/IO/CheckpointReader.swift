@@ -87,6 +87,14 @@ extension Checkpoint {
         guard let format = DataFormat(rawValue: formatName) else {
             throw r.error("dataset.format", "unknown format '\(formatName)' (known: \(DataFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
+        var holdOut = HoldOut.leaveOneOut                 // versions 1 and 2 know no other
+        if version >= 3 {
+            let name = try r.string("dataset.hold_out", maxBytes: 64)
+            guard let mode = HoldOut(rawValue: name) else {
+                throw r.error("dataset.hold_out", "unknown hold-out '\(name)' (known: \(HoldOut.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            holdOut = mode
+        }
         func tokens(_ what: String) throws -> IDMap {
             let count = try r.size("dataset.\(what)_count")
             guard count >= 1, count < Int(Int32.max) else {
@@ -116,7 +124,8 @@ extension Checkpoint {
         let sequence = try r.int32s(count: interactions, "dataset.items")
         let dataset: Dataset
         do {
-            dataset = try Dataset(restoring: datasetPath, format: format, users: users, items: items, offsets: offsets, sequence: sequence)
+            dataset = try Dataset(restoring: datasetPath, format: format, users: users, items: items, offsets: offsets, sequence: sequence,
+                                  holdOut: holdOut)
         } catch GSAUError.invalidArgument(let m) {
             throw r.error("dataset histories", m)
         }

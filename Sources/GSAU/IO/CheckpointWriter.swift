@@ -8,6 +8,7 @@ extension Checkpoint {
         var config: ModelConfig
         var datasetPath: String
         var datasetFormat: String
+        var holdOut: HoldOut
         /// Raw ids of dense ids 1, 2, ... (padding excluded).
         var userTokens: [String]
         var itemTokens: [String]
@@ -22,6 +23,7 @@ extension Checkpoint {
             config = model.config
             datasetPath = model.dataset.path
             datasetFormat = model.dataset.format.rawValue
+            holdOut = model.dataset.holdOut
             userTokens = Array(model.dataset.users.tokens.dropFirst())
             itemTokens = Array(model.dataset.items.tokens.dropFirst())
             offsets = model.dataset.offsets
@@ -59,6 +61,7 @@ extension Checkpoint {
             // 2. dataset
             try w.string(datasetPath, field: "dataset path")
             try w.string(datasetFormat, field: "dataset format")
+            if version >= 3 { try w.string(holdOut.rawValue, field: "dataset hold-out") }
             w.u64(UInt64(userTokens.count))
             for t in userTokens { try w.string(t, field: "user id '\(t.prefix(32))'") }
             w.u64(UInt64(itemTokens.count))

@@ -146,9 +146,13 @@ public final class Trainer {
             let trainSeconds = (clock.now - epochStart).seconds
             let evalStart = clock.now
             model.parameters = parameters
-            let validation = try model.evaluate(with: Scorer(model: model), split: .validation, ks: validationKs,
-                                                workspace: validationWorkspace)
-            let (score, improved, stop) = run.stopping.update(validation[options.validationMetric]!)
+            // Without a validation split (HoldOut.none) every epoch is kept and none stops the run.
+            let validates = dataset.holdOut.has(.validation)
+            let validation = validates ? try model.evaluate(with: Scorer(model: model), split: .validation, ks: validationKs,
+                                                            workspace: validationWorkspace)
+                                       : RankingMetrics(ks: validationKs)
+            let (score, improved, stop) = validates ? run.stopping.update(validation[options.validationMetric] ?? 0)
+                                                    : (Double.nan, true, false)
             if improved {
                 run.bestParameters = parameters
                 run.bestEpoch = run.history.count
@@ -167,7 +171,7 @@ public final class Trainer {
         result.bestEpoch = run.bestEpoch
         result.bestValidation = run.bestEpoch.map { run.history[$0].validation }
         model.parameters = run.bestParameters ?? parameters
-        if result.bestEpoch != nil {
+        if result.bestEpoch != nil && dataset.holdOut.has(.test) {
             result.test = try model.evaluate(with: Scorer(model: model), split: .test, ks: validationKs,
                                              workspace: validationWorkspace)
         }

@@ -1,8 +1,9 @@
 /// The two training streams of docs/MODEL.md §2.3, §2.4 and §6.1, each reshuffled by its own generator.
 ///
-/// Graph stream: one row per training interaction (u, i), Σ (n_u − 2) rows.
-/// Sequential stream: one prefix example per training target: for user items i_0..i_{n−1} and
-/// k = 1..n−3, input = the last ≤ maxLength items before i_k, target = i_k; Σ (n_u − 3) rows.
+/// Graph stream: one row per training interaction (u, i), Σ (n_u − 2) rows in leave-one-out.
+/// Sequential stream: one prefix example per training target: for user training items
+/// i_0..i_{t−1} and k = 1..t−1, input = the last ≤ maxLength items before i_k, target = i_k;
+/// Σ (n_u − 3) rows in leave-one-out (t = n − 2).
 /// Batches are consecutive slices of a fresh permutation; the last partial batch is kept, except a
 /// final batch of a single row, which is dropped (uniformity needs pairs; it never happens on
 /// Beauty, whose last batches have 176 and 341 rows).
@@ -24,9 +25,9 @@ struct TrainingStreams {
         pairUsers.reserveCapacity(dataset.trainInteractionCount)
         pairItems.reserveCapacity(dataset.trainInteractionCount)
         for u in 1..<Int32(dataset.users.count) {
-            for i in dataset.trainItems(ofUser: u) { pairUsers.append(u); pairItems.append(i) }
-            let n = dataset.length(ofUser: u)
-            if n >= 4 { for k in 1...(n - 3) { exampleUsers.append(u); examplePositions.append(Int32(k)) } }
+            let train = dataset.trainItems(ofUser: u)
+            for i in train { pairUsers.append(u); pairItems.append(i) }
+            if train.count >= 2 { for k in 1..<train.count { exampleUsers.append(u); examplePositions.append(Int32(k)) } }
         }
     }
 

@@ -393,10 +393,10 @@ final class CheckpointTests: XCTestCase {
     func testFutureVersionAndUnknownFlagsAreVersionMismatches() throws {
         let bytes = try model(.directau).serialized()
         var future = bytes
-        future[4] = 3
+        future[4] = 4
         XCTAssertThrowsError(try GSAUModel.deserialize(future, source: "future.gsau")) { error in
             guard case GSAUError.versionMismatch(let message) = error else { return XCTFail("\(error)") }
-            XCTAssertTrue(message.contains("future.gsau") && message.contains("version 3") && message.contains("1 to 2"), message)
+            XCTAssertTrue(message.contains("future.gsau") && message.contains("version 4") && message.contains("1 to 3"), message)
         }
         var flagged = bytes
         flagged[8] = 1

@@ -73,6 +73,13 @@ FORMATS: Mapping[str, int] = {
 #: Dataset.load(short_users=...) values and their refuse_short_users codes.
 SHORT_USER_POLICIES: Mapping[str, int] = {"drop": 0, "refuse": 1}
 
+#: Dataset hold_out= values and their GSAU_HOLD_OUT_* codes.
+HOLD_OUTS: Mapping[str, int] = {
+    "leave-one-out": _capi.GSAU_HOLD_OUT_LEAVE_ONE_OUT,
+    "last": _capi.GSAU_HOLD_OUT_LAST,
+    "none": _capi.GSAU_HOLD_OUT_NONE,
+}
+
 
 # ── Library information ─────────────────────────────────────────────────────────────────────
 
@@ -174,7 +181,8 @@ class Dataset(_Owner):
 
     @classmethod
     def load(cls, path: PathLike, format: str = "auto", min_user_interactions: int = 0,
-             min_item_interactions: int = 0, short_users: str = "drop") -> "Dataset":
+             min_item_interactions: int = 0, short_users: str = "drop",
+             hold_out: str = "leave-one-out") -> "Dataset":
         """Loads an interaction file.
 
         Parameters
@@ -190,9 +198,16 @@ class Dataset(_Owner):
         min_user_interactions, min_item_interactions : int
             Iterative k-core thresholds (RecBole's 5-core is 5 and 5); 0 = off (default).
         short_users : {"drop", "refuse"}
-            What to do with users left with fewer than 3 interactions: drop them and count them
-            in ``stats["n_users_dropped_short"]`` (default), or refuse the file with
+            What to do with users left with fewer interactions than the hold-out needs (3 for
+            leave-one-out, 1 otherwise): drop them and count them in
+            ``stats["n_users_dropped_short"]`` (default), or refuse the file with
             MalformedInputError naming the user.
+        hold_out : {"leave-one-out", "last", "none"}
+            Which of each user's last interactions are held out of training.
+            ``"leave-one-out"`` (default, the paper's): last = test, second-to-last = validation.
+            ``"last"``: the last is the validation target (early stopping reads it), everything
+            else trains, no test split. ``"none"``: everything trains, no validation (train a
+            fixed number of ``epochs``, e.g. the best epoch of a validated run).
 
         Raises
         ------
@@ -208,12 +223,14 @@ class Dataset(_Owner):
         min_user = _count("min_user_interactions", min_user_interactions)
         min_item = _count("min_item_interactions", min_item_interactions)
         refuse = _choice("short_users", short_users, SHORT_USER_POLICIES)
+        held = _choice("hold_out", hold_out, HOLD_OUTS)
 
         self = cls.__new__(cls)
         self._handle = None  # close() is safe from here on, whatever fails below
         self._path = given_path
         self._options = {"format": format, "min_user_interactions": min_user,
-                         "min_item_interactions": min_item, "short_users": short_users}
+                         "min_item_interactions": min_item, "short_users": short_users,
+                         "hold_out": hold_out}
 
         opts = _capi.gsau_dataset_options()
         _capi.gsau_dataset_options_init(ctypes.byref(opts))
@@ -221,6 +238,7 @@ class Dataset(_Owner):
         opts.min_user_interactions = min_user
         opts.min_item_interactions = min_item
         opts.refuse_short_users = refuse
+        opts.hold_out = held
 
         out = _capi.gsau_dataset_p()
         status = _capi.gsau_dataset_load(ctypes.byref(out), raw_path, ctypes.byref(opts))
@@ -233,7 +251,7 @@ class Dataset(_Owner):
     @classmethod
     def from_arrays(cls, users: Any, items: Any, timestamps: Any = None,
                     min_user_interactions: int = 0, min_item_interactions: int = 0,
-                    short_users: str = "drop") -> "Dataset":
+                    short_users: str = "drop", hold_out: str = "leave-one-out") -> "Dataset":
         """Builds a dataset from in-memory interactions: interaction ``i`` is user ``users[i]``
         with item ``items[i]`` at time ``timestamps[i]``.
 
@@ -246,7 +264,7 @@ class Dataset(_Owner):
         timestamps : array-like of float, optional
             The order key of each interaction (converted to float64). ``None`` (default): the
             given order is the time order.
-        min_user_interactions, min_item_interactions, short_users
+        min_user_interactions, min_item_interactions, short_users, hold_out
             As in :meth:`load`.
 
         Raises
@@ -272,6 +290,7 @@ class Dataset(_Owner):
         min_user = _count("min_user_interactions", min_user_interactions)
         min_item = _count("min_item_interactions", min_item_interactions)
         refuse = _choice("short_users", short_users, SHORT_USER_POLICIES)
+        held = _choice("hold_out", hold_out, HOLD_OUTS)
         user_keep, user_p = _ids.c_string_array(user_strs, "users")
         item_keep, item_p = _ids.c_string_array(item_strs, "items")
         ts_p = None if ts is None else ts.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
@@ -280,13 +299,14 @@ class Dataset(_Owner):
         self._handle = None
         self._path = None
         self._options = {"min_user_interactions": min_user, "min_item_interactions": min_item,
-                         "short_users": short_users}
+                         "short_users": short_users, "hold_out": hold_out}
 
         opts = _capi.gsau_dataset_options()
         _capi.gsau_dataset_options_init(ctypes.byref(opts))
         opts.min_user_interactions = min_user
         opts.min_item_interactions = min_item
         opts.refuse_short_users = refuse
+        opts.hold_out = held
 
         out = _capi.gsau_dataset_p()
         status = _capi.gsau_dataset_from_arrays(ctypes.byref(out), user_p, item_p, ts_p, n,

@@ -126,6 +126,9 @@ GSAU_FORMAT_AUTO = 0
 GSAU_FORMAT_SEQUENCE = 1
 GSAU_FORMAT_ATOMIC = 2
 GSAU_FORMAT_CSV = 3
+GSAU_HOLD_OUT_LEAVE_ONE_OUT = 0
+GSAU_HOLD_OUT_LAST = 1
+GSAU_HOLD_OUT_NONE = 2
 
 # typedef struct gsau_dataset gsau_dataset;  (opaque: c_void_p)
 gsau_dataset_p = c_void_p
@@ -139,6 +142,7 @@ class gsau_dataset_options(ctypes.Structure):
         ("min_user_interactions", c_int32),
         ("min_item_interactions", c_int32),
         ("refuse_short_users", c_int32),
+        ("hold_out", c_int32),
     ]
 
 

@@ -95,14 +95,15 @@ def _is_dataframe(data: Any) -> bool:
     return pd is not None and isinstance(data, pd.DataFrame)
 
 
-def _as_dataset(data: Any, min_interactions: int) -> Tuple[Dataset, bool]:
+def _as_dataset(data: Any, min_interactions: int, hold_out: str = "leave-one-out") -> Tuple[Dataset, bool]:
     """(the dataset, whether it was made here and must be closed after training)."""
     if isinstance(data, Dataset):
-        if min_interactions:
-            raise ValueError("min_interactions applies when fit() reads the data; a gsau.Dataset "
-                             "is already filtered (pass the thresholds to Dataset.load)")
+        if min_interactions or hold_out != "leave-one-out":
+            raise ValueError("min_interactions and hold_out apply when fit() reads the data; a "
+                             "gsau.Dataset is already split (pass them to Dataset.load)")
         return data, False
-    kcore = {"min_user_interactions": min_interactions, "min_item_interactions": min_interactions}
+    kcore = {"min_user_interactions": min_interactions, "min_item_interactions": min_interactions,
+             "hold_out": hold_out}
     if isinstance(data, (str, bytes, os.PathLike)):
         return Dataset.load(data, **kcore), True
     if isinstance(data, tuple):

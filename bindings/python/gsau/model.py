@@ -211,7 +211,7 @@ class GSAU(_Owner):
     def fit(self, data: Any, *, show_progress: bool = True,
             callback: Optional[Callable[[int, float, float], Any]] = None,
             min_interactions: int = 0, state_path: Any = None, resume: bool = False,
-            warm_start: Any = None) -> "GSAU":
+            warm_start: Any = None, hold_out: str = "leave-one-out") -> "GSAU":
         """Trains the model on ``data``; returns ``self``.
 
         ``data`` is one of:
@@ -230,8 +230,9 @@ class GSAU(_Owner):
           stored order, so a 0/1 matrix orders each user's items by column. A matrix cannot
           hold repeated interactions: use arrays for those.
 
-        Each user's interactions are ordered by time and split leave-one-out (last item = test,
-        second-to-last = validation); users with fewer than 3 interactions are dropped.
+        Each user's interactions are ordered by time and split by ``hold_out`` (default
+        leave-one-out: last item = test, second-to-last = validation; users with fewer than 3
+        interactions are dropped).
 
         Parameters
         ----------
@@ -263,6 +264,11 @@ class GSAU(_Owner):
             fresh run would; the optimiser starts fresh. The architecture (embedding size,
             layers, ...) must be the same: InvalidArgumentError names the tensor that differs.
             Cannot be combined with ``state_path``.
+        hold_out : {"leave-one-out", "last", "none"}
+            As in :meth:`Dataset.load` (when ``fit`` reads the data). ``"none"`` trains every
+            interaction for exactly ``epochs`` epochs (no validation: ``evaluate`` has no split
+            to use); ``"last"`` validates on each user's last item (no test split). Both keep
+            users with fewer than 3 interactions, and every user can be queried.
 
         Raises
         ------
@@ -287,7 +293,7 @@ class GSAU(_Owner):
             start_owned = warm_start = GSAU.load(warm_start)
         state_bytes = None if state_path is None else os.fsencode(state_path)
         cfg = _c_config(self._params)
-        dataset, owned = _as_dataset(data, min_interactions)
+        dataset, owned = _as_dataset(data, min_interactions, hold_out)
         out = _capi.gsau_model_p()
         error: Optional[GSAUError] = None
         try:

@@ -106,7 +106,8 @@ def test_beauty_five_core():
         assert (s["n_users"], s["n_items"], s["n_interactions"]) == (22363, 12101, 198502)
         check_split_invariants(s)
         assert ds.options == {"format": "auto", "min_user_interactions": 5,
-                              "min_item_interactions": 5, "short_users": "drop"}
+                              "min_item_interactions": 5, "short_users": "drop",
+                              "hold_out": "leave-one-out"}
 
 
 def test_tiny_atomic_fixture():

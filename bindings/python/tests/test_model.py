@@ -800,3 +800,24 @@ def test_close_while_other_threads_query():
     for t in threads:
         t.join()
     assert all("closed" in o for o in outcomes)
+
+
+def test_hold_out_modes_keep_short_users_and_train_without_validation():
+    users, items = tiny_arrays()
+    users, items = users + ["solo"], items + [items[0]]       # one interaction
+    with gsau.Dataset.from_arrays(users, items) as loo:
+        assert loo.stats["n_users_dropped_short"] == 1
+    with gsau.Dataset.from_arrays(users, items, hold_out="last") as last:
+        assert last.stats["n_users"] == 25 and last.stats["n_users_dropped_short"] == 0
+        assert last.stats["n_valid"] == 24 and last.stats["n_test"] == 0
+    with gsau.Dataset.from_arrays(users, items, hold_out="none") as everything:
+        assert everything.stats["n_train_interactions"] == len(users)
+        assert everything.stats["n_valid"] == 0
+    with fit(data=(users, items), hold_out="none", params=dict(epochs=2)) as model:
+        assert model.info["epochs_run"] == 2
+        ids, _ = model.recommend("solo", N=3)
+        assert len(ids) == 3
+        with pytest.raises(gsau.InvalidArgumentError, match="no users to evaluate"):
+            model.evaluate("validation")
+    with pytest.raises(ValueError, match="hold_out"):
+        gsau.Dataset.from_arrays(users, items, hold_out="some")
