@@ -4,7 +4,7 @@ import Glibc
 import Dispatch
 
 /// The number of CPUs the process may use.
-let processorCount = max(1, Int(sysconfProcessors()))
+@usableFromInline let processorCount = max(1, Int(sysconfProcessors()))
 
 private func sysconfProcessors() -> Int {
     #if canImport(Glibc)

@@ -1,20 +1,7 @@
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Rows per work item of the parallel SpMM. Fixed, so the split does not depend on the machine.
 public let sparseMatMulRowsPerChunk = 128
-
-/// Number of worker threads to use when the caller asks for "all cores" (`threads <= 0`).
-@inlinable
-public func availableProcessorCount() -> Int {
-    #if canImport(Glibc)
-    return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    #else
-    return 1
-    #endif
-}
 
 /// Raw pointers handed to the worker threads of `DispatchQueue.concurrentPerform`.
 /// Every worker writes disjoint output rows, so sharing them is safe.
@@ -79,7 +66,7 @@ public func sparseMatMul<T: GSAUScalar>(_ a: CSRMatrix<T>, _ x: UnsafePointer<T>
                     x: x, y: y, width: d, accumulate: accumulate)
                 let chunk = sparseMatMulRowsPerChunk
                 let chunkCount = (n + chunk - 1) / chunk
-                let workers = min(threads <= 0 ? availableProcessorCount() : threads, chunkCount)
+                let workers = min(threads <= 0 ? processorCount : threads, chunkCount)
                 if workers <= 1 {
                     operands.run(rows: 0, n)
                     return
