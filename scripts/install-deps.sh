@@ -2,7 +2,8 @@
 # Installs what gsau needs and the machine lacks, each only when absent:
 #   - libopenblas-dev (Debian package; provides cblas.h, libopenblas and openblas.pc)
 #   - pkg-config (SwiftPM uses it to find OpenBLAS)
-#   - numpy and pytest for the Python binding's tests (pip, user site when not root)
+#   - numpy, pytest and safetensors for the Python binding's tests (pip, user site when not root;
+#     safetensors reads the export back in test_export.py)
 # Prints what it does; does nothing when everything is present.
 set -euo pipefail
 
@@ -23,7 +24,7 @@ fi
 
 PYTHON=${PYTHON:-python3}
 missing_py=()
-for module in numpy pytest; do
+for module in numpy pytest safetensors; do
     "$PYTHON" -c "import $module" >/dev/null 2>&1 || missing_py+=("$module")
 done
 if [ ${#missing_py[@]} -gt 0 ]; then

@@ -19,4 +19,37 @@ extension QueryEngine {
     public func itemVectors() -> [Float] {
         scorer.withItemVectors { Array(UnsafeBufferPointer(start: $0, count: layout.itemCount * config.embeddingSize)) }
     }
+
+    /// Every user's vector, row-major [dataset.users.count, d]: row 0 (padding) is zeros, row u
+    /// is `userVector(userIndex: u)`. Each user goes through the single-user path (for
+    /// sequence-scored models one encoder pass per user, users spread over the cores), so every
+    /// row equals what a query for that user scores with, bit for bit.
+    public func userVectors() -> [Float] {
+        let d = config.embeddingSize, users = dataset.users.count
+        var table = [Float](repeating: 0, count: users * d)
+        guard users > 1 else { return table }
+        table.withUnsafeMutableBufferPointer { out in
+            let out = UnsafeSendable(out.baseAddress!)
+            parallelChunks(users - 1, minimumChunk: 64) { range in
+                self.pool.withWorkspace { ws in
+                    var user: Int32 = 0
+                    for r in range {
+                        user = Int32(r + 1)
+                        withUnsafePointer(to: &user) { p in
+                            self.scorer.userVectors(users: UnsafeBufferPointer(start: p, count: 1),
+                                                    history: { self.dataset.items(ofUser: $0) },
+                                                    workspace: ws.scoring, into: out.pointer + (r + 1) * d)
+                        }
+                    }
+                }
+            }
+        }
+        return table
+    }
+
+    /// The per-item score bias [itemCount] (row 0 = padding) of the variants with an output bias
+    /// (stock BERT4Rec), or nil when scores have none: score(u, i) = v_u · w_i + b_i.
+    public func itemBias() -> [Float]? {
+        scorer.withItemBias { b in b.map { Array(UnsafeBufferPointer(start: $0, count: layout.itemCount)) } }
+    }
 }

@@ -104,9 +104,16 @@ public final class Scorer: @unchecked Sendable {
                 matmul(v, w, transB: true, into: scores, m: rows, n: items, k: d)
             }
         }
-        if let bias = layout.outputBias {
-            parameters.withUnsafeBufferPointer { addRowVector($0.baseAddress! + bias, to: scores, rows: rows, columns: items) }
+        withItemBias { bias in
+            if let bias { addRowVector(bias, to: scores, rows: rows, columns: items) }
         }
+    }
+
+    /// Calls `body` with the per-item score bias b [itemCount] (row 0 = padding) of the variants
+    /// with an output bias (stock BERT4Rec), or with nil when scores have none.
+    public func withItemBias<R>(_ body: (UnsafePointer<Float>?) throws -> R) rethrows -> R {
+        guard let bias = layout.outputBias else { return try body(nil) }
+        return try parameters.withUnsafeBufferPointer { try body($0.baseAddress! + bias) }
     }
 }
 

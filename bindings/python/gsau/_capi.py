@@ -326,6 +326,9 @@ gsau_model_save = _bind("gsau_model_save", [gsau_model_p, c_char_p], gsau_status
 # GSAU_API gsau_status gsau_model_load(gsau_model **out, const char *path);
 gsau_model_load = _bind("gsau_model_load", [POINTER(gsau_model_p), c_char_p], gsau_status)
 
+# GSAU_API gsau_status gsau_model_export(const gsau_model *m, const char *path);
+gsau_model_export = _bind("gsau_model_export", [gsau_model_p, c_char_p], gsau_status)
+
 
 # ── Models: queries ─────────────────────────────────────────────────────────────────────────
 

@@ -14,11 +14,11 @@ are those strings (numpy arrays of dtype object). An id the model does not know 
 :class:`gsau.UnknownIDError`, a ``KeyError`` whose message names the id.
 
 Thread safety. A fitted or loaded model is read-only: any number of threads may call
-``recommend``, ``recommend_sequence``, ``similar_items``, ``evaluate``, ``item_embeddings`` and
-``save`` at once, and they run in parallel (ctypes releases the GIL during library calls).
-``fit`` replaces the model and must not run while other threads use the object. ``close`` while
-queries run is safe: the library handle is freed when the last running query returns, and later
-calls raise ValueError.
+``recommend``, ``recommend_sequence``, ``similar_items``, ``evaluate``, ``item_embeddings``,
+``save`` and ``export`` at once, and they run in parallel (ctypes releases the GIL during
+library calls). ``fit`` replaces the model and must not run while other threads use the object.
+``close`` while queries run is safe: the library handle is freed when the last running query
+returns, and later calls raise ValueError.
 """
 
 from __future__ import annotations
@@ -346,6 +346,51 @@ class GSAU(_Owner):
         _, raw = _encode_path(path)
         with _Use(self._fitted_handle()) as h:
             _capi._check(_capi.gsau_model_save(h.value, raw), "gsau_model_save")
+
+    def export(self, path: Any) -> None:
+        """Writes the model's scoring tables to ``path`` as a safetensors file, atomically (on
+        failure an existing file there is left as it was), for numpy or PyTorch without gsau.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (conventionally ``*.safetensors``).
+
+        Notes
+        -----
+        The file holds float32 tensors ``item_vectors`` ``[n_items + 1, embedding_size]`` (as
+        :meth:`item_embeddings`; row 0 is the padding item), ``user_vectors``
+        ``[n_users + 1, embedding_size]`` (as :meth:`user_vectors`; row 0 is zeros) and, for the
+        variants with an output bias (stock ``"bert4rec"``), ``item_bias`` ``[n_items + 1]``, so
+        that ``user_vectors[u] @ item_vectors[i] (+ item_bias[i])`` is the score
+        :meth:`recommend` ranks by. Its metadata (strings) holds ``user_ids`` and ``item_ids``,
+        JSON arrays of the raw ids in row order (row 0 is ``""``), and ``format``
+        (``"gsau-export-1"``), ``gsau_version``, ``variant``, ``embedding_size``,
+        ``predicts_with_graph`` (``"true"``/``"false"``) and ``score``. It is not a checkpoint:
+        :meth:`load` does not read it. See docs/CHECKPOINT.md, "Export".
+
+        Read it with the ``safetensors`` package::
+
+            >>> import json
+            >>> from safetensors import safe_open
+            >>> from safetensors.numpy import load_file
+            >>> t = load_file("model.safetensors")
+            >>> with safe_open("model.safetensors", framework="numpy") as f:
+            ...     meta = f.metadata()
+            >>> items = json.loads(meta["item_ids"])
+            >>> u = json.loads(meta["user_ids"]).index("42")
+            >>> scores = t["item_vectors"] @ t["user_vectors"][u] + t.get("item_bias", 0)
+
+        Raises
+        ------
+        GSAUIOError (an OSError)
+            The file cannot be written.
+        ValueError
+            The model is not fitted or is closed; the path is empty or not valid UTF-8.
+        """
+        _, raw = _encode_path(path)
+        with _Use(self._fitted_handle()) as h:
+            _capi._check(_capi.gsau_model_export(h.value, raw), "gsau_model_export")
 
     @classmethod
     def load(cls, path: Any) -> "GSAU":
