@@ -311,7 +311,7 @@ typedef struct gsau_model_info {
     int64_t n_users;              /* real users (raw ids known to the model) */
     int64_t n_items;              /* real items; item indices are 1..n_items (0 = padding) */
     int32_t embedding_size;
-    int32_t predicts_with_graph;  /* 1: scores from the LightGCN tables; 0: from SASRec */
+    int32_t predicts_with_graph;  /* 1: scores from the LightGCN tables; 0: from the sequence encoder */
     int64_t n_parameters;
     int32_t best_epoch;           /* 0-based; -1 when unknown (loaded models, aborted before an epoch) */
     int32_t epochs_run;

@@ -11,7 +11,7 @@ import Dispatch
 ///
 /// Thread safety: every method may be called from any number of threads at once (conventions
 /// §4.5). The engine never changes after `init`; per-query state lives in workspaces taken from a
-/// lock-protected pool. Build an engine once (`GSAUModel.queryEngine` caches one per model) and
+/// lock-protected pool. Build an engine once (the `GSAUModel` query helpers build one per call) and
 /// share it; an engine keeps scoring with the parameters it was built from.
 ///
 /// Conventions of every query:
