@@ -282,7 +282,7 @@ def test_checker_catches_wrong_arity_and_types(header, capi):
 
 
 def test_handles_are_void_pointers(capi):
-    # The default restype int would truncate 64-bit pointers (toolchain.md §3).
+    # The default restype int would truncate 64-bit pointers.
     assert capi.gsau_dataset_load.argtypes[0]._type_ is ctypes.c_void_p
     assert capi.gsau_dataset_free.argtypes[0] is ctypes.c_void_p
     assert capi.gsau_dataset_stats_get.argtypes[0] is ctypes.c_void_p
