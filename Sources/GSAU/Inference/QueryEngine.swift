@@ -9,9 +9,10 @@ import Dispatch
 /// histories, and the item norms `similarItems` needs. Each query scores in its own workspace
 /// (see `WorkspacePool`).
 ///
-/// Thread safety: every method may be called from any number of threads at once. The engine never changes after `init`; per-query state lives in workspaces taken from a
-/// lock-protected pool. Build an engine once (the `GSAUModel` query helpers build one per call) and
-/// share it; an engine keeps scoring with the parameters it was built from.
+/// Thread safety: every method may be called from any number of threads at once. The engine never
+/// changes after `init`; per-query state lives in workspaces taken from a lock-protected pool.
+/// Build an engine once (the `GSAUModel` query helpers build one per call) and share it; an engine
+/// keeps scoring with the parameters it was built from.
 ///
 /// Conventions of every query:
 /// - ids are raw ids (the tokens of the data file) in and out; the padding item is never returned;
