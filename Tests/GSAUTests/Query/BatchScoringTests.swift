@@ -1,8 +1,10 @@
 import Foundation
 import XCTest
 @testable import GSAU
+@testable import GSAUCAPI
+import GSAUHeader
 
-/// Batch scoring to a file (`QueryEngine.writeScores`): the file read
+/// Batch scoring to a file (`QueryEngine.writeScores`, `gsau_model_score_to_file`): the file read
 /// back equals the batch path bit for bit and single queries up to float rounding, with and
 /// without filters, in both formats; unknown ids fail before anything is written.
 final class BatchScoringTests: XCTestCase {
@@ -216,5 +218,44 @@ final class BatchScoringTests: XCTestCase {
         XCTAssertEqual(list.map(\.line), [1, 3, 4, 5])
         XCTAssertEqual(list.map(\.id), ["a", "b c", "\"q\"", "last"])
         XCTAssertThrowsError(try readIDList(path: path + ".missing"))
+    }
+
+    func testCAPI() throws {
+        let folder = try temporaryFolder()
+        let m = try model(.gsauRec)
+        let handle = register(try ModelHandle(m, result: nil))
+        defer { gsau_model_free(handle) }
+        let engine = try QueryEngine(model: m)
+        let path = "\(folder)/c.jsonl"
+        // Every user, no filter.
+        XCTAssertEqual(gsau_model_score_to_file(handle, nil, 0, 3, nil, GSAU_SCORE_JSONL, path), GSAU_OK,
+                       String(cString: gsau_last_error_message()))
+        XCTAssertEqual(try readJSONL(path), try batch(engine, engine.allUserIndices, count: 3, filter: .none))
+        // A list, with a query.
+        let users: [Int32] = Array((0..<100).map { Int32(1 + $0 % 24) })
+        var q = gsau_query()
+        gsau_query_init(&q)
+        q.filter_seen = 1
+        let excluded: [Int32] = [4]
+        let status = excluded.withUnsafeBufferPointer { e -> gsau_status in
+            q.excluded_items = e.baseAddress; q.n_excluded = 1
+            return gsau_model_score_to_file(handle, users, Int32(users.count), 5, &q, GSAU_SCORE_CSV, path)
+        }
+        XCTAssertEqual(status, GSAU_OK, String(cString: gsau_last_error_message()))
+        XCTAssertEqual(try readCSV(path, users: users.map { m.dataset.users.tokens[Int($0)] }),
+                       try batch(engine, users, count: 5, filter: ItemFilter(excludeSeen: true, excluded: [4])))
+        // Errors: nothing written.
+        let bad = "\(folder)/bad"
+        XCTAssertEqual(gsau_model_score_to_file(handle, [1, 99], 2, 5, nil, GSAU_SCORE_JSONL, bad), GSAU_E_UNKNOWN_ID)
+        XCTAssertTrue(String(cString: gsau_last_error_message()).contains("user index 99"))
+        XCTAssertEqual(gsau_model_score_to_file(handle, nil, 3, 5, nil, GSAU_SCORE_JSONL, bad), GSAU_E_INVALID_ARGUMENT)
+        XCTAssertEqual(gsau_model_score_to_file(handle, [1], -1, 5, nil, GSAU_SCORE_JSONL, bad), GSAU_E_INVALID_ARGUMENT)
+        XCTAssertEqual(gsau_model_score_to_file(handle, nil, 0, 0, nil, GSAU_SCORE_JSONL, bad), GSAU_E_INVALID_ARGUMENT)
+        XCTAssertEqual(gsau_model_score_to_file(handle, nil, 0, 5, nil, 2, bad), GSAU_E_INVALID_ARGUMENT)
+        XCTAssertEqual(gsau_model_score_to_file(handle, nil, 0, 5, nil, GSAU_SCORE_CSV, nil), GSAU_E_INVALID_ARGUMENT)
+        XCTAssertEqual(gsau_model_score_to_file(nil, nil, 0, 5, nil, GSAU_SCORE_CSV, bad), GSAU_E_MISUSE)
+        XCTAssertEqual(gsau_model_score_to_file(handle, nil, 0, 5, nil, GSAU_SCORE_CSV, "\(folder)/no/such/dir/x"), GSAU_E_IO)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bad))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), ["c.jsonl"])
     }
 }
