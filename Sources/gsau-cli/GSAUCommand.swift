@@ -6,8 +6,8 @@ import Glibc
 struct GSAUCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gsau",
-        abstract: "GSAU recommender engine: train, query saved models, evaluate, recommend, inspect data.",
-        subcommands: [Train.self, Query.self, Evaluate.self, Recommend.self, Stats.self])
+        abstract: "GSAU recommender engine: train, query saved models, score every user to a file, evaluate, recommend, inspect data.",
+        subcommands: [Train.self, Query.self, Score.self, Evaluate.self, Recommend.self, Stats.self])
 }
 
 /// Options shared by every command that reads an interaction file.
