@@ -433,7 +433,8 @@ GSAU_API gsau_status gsau_model_similar_items(const gsau_model *m, int32_t item,
  * (strtof gives the float exactly), e.g. 0.83191574 or 3e-05.
  * The file is written atomically (path.tmp.<pid> in the same folder, fsync, rename): on any error
  * the temporary file is removed and an existing file at path is left as it was. Every id is
- * checked before the file is opened.
+ * checked before the file is opened. Like a query, it may run while other threads query the same
+ * model; two calls must not write the same path at once (they would share the temporary file).
  * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (k <= 0, NULL path, bad format, users NULL with
  * n_users != 0, n_users < 0, bad q), GSAU_E_UNKNOWN_ID (a user or filter item out of range),
  * GSAU_E_IO (cannot write path). */

@@ -15,8 +15,8 @@ are those strings (numpy arrays of dtype object). An id the model does not know 
 
 Thread safety. A fitted or loaded model is read-only: any number of threads may call
 ``recommend``, ``recommend_sequence``, ``similar_items``, ``evaluate``, ``item_embeddings``,
-``score_to_file`` and
-``save`` at once, and they run in parallel (ctypes releases the GIL during library calls).
+``score_to_file`` and ``save`` at once (but not two writes to the same path), and they run in
+parallel (ctypes releases the GIL during library calls).
 ``fit`` replaces the model and must not run while other threads use the object. ``close`` while
 queries run is safe: the library handle is freed when the last running query returns, and later
 calls raise ValueError.
