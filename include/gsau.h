@@ -451,6 +451,32 @@ GSAU_API gsau_status gsau_model_recommend_batch(const gsau_model *m, const int32
 GSAU_API gsau_status gsau_model_similar_items(const gsau_model *m, int32_t item, int32_t k, int32_t *items,
                                               float *scores, int32_t *count);
 
+/* ── Models: batch scoring to a file ─────────────────────────────────────────────────────── */
+
+#define GSAU_SCORE_JSONL 0  /* one line per user: {"user": "<raw id>", "items": ["<raw id>", ...], "scores": [...]} */
+#define GSAU_SCORE_CSV   1  /* header user,rank,item,score; one row per (user, rank), rank from 1 */
+
+/* Writes the top-k items of n_users user indices (users NULL and n_users 0: every user, by index)
+ * to the file `path`, with raw user and item ids, in the given order (duplicates are scored
+ * again). Users are scored in blocks, each written before the next is scored, so memory does not
+ * grow with the number of users; the results are those of gsau_model_recommend_batch for the same
+ * list and query. q may be NULL (no filter).
+ * Format: GSAU_SCORE_JSONL, one JSON object per user per line (items best first; empty arrays when
+ * the filters leave no candidate), or GSAU_SCORE_CSV (RFC 4180: a raw id holding a comma, a quote,
+ * CR or LF is quoted, its quotes doubled; a user without candidates has no rows). Lines end with
+ * "\n"; text is UTF-8. Scores are the shortest decimal that reads back as the same float
+ * (strtof gives the float exactly), e.g. 0.83191574 or 3e-05.
+ * The file is written atomically (path.tmp.<pid> in the same folder, fsync, rename): on any error
+ * the temporary file is removed and an existing file at path is left as it was. Every id is
+ * checked before the file is opened. Like a query, it may run while other threads query the same
+ * model; two calls must not write the same path at once (they would share the temporary file).
+ * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (k <= 0, NULL path, bad format, users NULL with
+ * n_users != 0, n_users < 0, bad q), GSAU_E_UNKNOWN_ID (a user or filter item out of range),
+ * GSAU_E_IO (cannot write path). */
+GSAU_API gsau_status gsau_model_score_to_file(const gsau_model *m, const int32_t *users, int32_t n_users,
+                                              int32_t k, const gsau_query *q, int32_t format,
+                                              const char *path);
+
 #ifdef __cplusplus
 }
 #endif

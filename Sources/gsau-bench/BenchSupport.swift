@@ -87,3 +87,16 @@ func fixed(_ x: Double, _ decimals: Int) -> String {
     }
     return (x < 0 && v != 0 ? "-" : "") + digits
 }
+
+/// GFLOP/s of one [2048x64]x[64x12101] sgemm (median of 9), the CE head's shape.
+func measureSgemm() -> Double {
+    let m = 2048, k = 64, n = 12101
+    let a = [Float](repeating: 0.01, count: m * k), bm = [Float](repeating: 0.02, count: k * n)
+    var c = [Float](repeating: 0, count: m * n)
+    let times = timeRuns(9) {
+        a.withUnsafeBufferPointer { ap in bm.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+            matmul(ap.baseAddress!, bp.baseAddress!, into: cp.baseAddress!, m: m, n: n, k: k)
+        } } }
+    }
+    return 2 * Double(m * n * k) / median(times) / 1e9
+}

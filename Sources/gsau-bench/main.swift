@@ -7,6 +7,7 @@ import Glibc
 //   gsau-bench kernels [--runs N] [--out DIR]   per-kernel timings at Beauty step shapes (see KernelBench.swift)
 //   gsau-bench epoch [--epochs N] [--out DIR]   N training epochs of gsau-rec on data/beauty.txt (see EpochBench.swift)
 //   gsau-bench query [--queries N] [--out DIR]   top-10 latency p50/p99 and batch throughput (see QueryBench.swift)
+//   gsau-bench score [--runs N] [--out DIR]   top-100 of every Beauty user to a JSON Lines file (see ScoreBench.swift)
 
 var args = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, _ fallback: String) -> String {
@@ -61,6 +62,7 @@ do {
     }
     if command == "kernels" { try kernelBenchmarks(runs: args.contains("--runs") ? runs : 20, outDir: outDir, dataDir: dataDir, allowUnspecialized: args.contains("--allow-unspecialized")) }
     if command == "epoch" { try epochBenchmark(epochs: Int(option("--epochs", "5")) ?? 5, outDir: outDir, dataDir: dataDir) }
+    if command == "score" { try scoreBenchmark(outDir: outDir, dataDir: dataDir, runs: args.contains("--runs") ? runs : 5) }
     if command == "query" { try queryBenchmark(outDir: outDir, dataDir: dataDir, queries: Int(option("--queries", "5000")) ?? 5000) }
 } catch {
     print("error: \(error)")

@@ -6,8 +6,8 @@ import Glibc
 struct GSAUCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gsau",
-        abstract: "GSAU recommender engine: train, query and export saved models, evaluate, recommend, inspect data.",
-        subcommands: [Train.self, Query.self, Export.self, Evaluate.self, Recommend.self, Stats.self])
+        abstract: "GSAU recommender engine: train, query, score and export saved models, evaluate, recommend, inspect data.",
+        subcommands: [Train.self, Query.self, Score.self, Export.self, Evaluate.self, Recommend.self, Stats.self])
 }
 
 /// Options shared by every command that reads an interaction file.

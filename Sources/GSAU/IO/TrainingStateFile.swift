@@ -187,10 +187,10 @@ extension Trainer {
         }
     }
 
-    /// `train(progress:saveState:)` with the training state rewritten atomically to `statePath`
+    /// `train(savingStateTo:progress:)` with the training state rewritten atomically to `statePath`
     /// after every epoch (open it first with `openState(at:resume:)`).
     public func train(statePath: String,
                       progress: ((TrainingEvent) -> Bool)? = nil) throws -> (model: GSAUModel, result: TrainingResult) {
-        try train(progress: progress, saveState: { try $0.write(to: statePath) })
+        try train(savingStateTo: TrainingStateSink { try $0.write(to: statePath) }, progress: progress)
     }
 }

@@ -13,6 +13,20 @@ extension QueryEngine {
     func recommendBlocked(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
                           ids: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>,
                           counts: UnsafeMutablePointer<Int32>) {
+        forEachBlock(userIndices: userIndices, count: count, filter: filter,
+                     rows: { start in (ids + start * count, scores + start * count, counts + start) },
+                     done: { _ in })
+    }
+
+    /// The blocked batch path, one block of `scoringBlock` users at a time, in order: block
+    /// `start..<start + b` writes its rows to `rows(start)` (row r at `r * count`, `counts[r]`
+    /// entries), then `done(start..<start + b)` runs before the next block is scored. Both
+    /// `recommendBlocked` (rows in the caller's buffers) and `scoreInBlocks` (rows in one reused
+    /// block buffer) run this, so their per-user results are the same bits. Inputs are validated
+    /// by the caller.
+    func forEachBlock(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
+                      rows destination: (Int) -> (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>),
+                      done: (Range<Int>) throws -> Void) rethrows {
         let d = config.embeddingSize, items = layout.itemCount, block = Self.scoringBlock
         let h = UnsafeMutablePointer<Float>.allocate(capacity: block * d)
         let rows = UnsafeMutablePointer<Float>.allocate(capacity: block * items)
@@ -26,10 +40,10 @@ extension QueryEngine {
             }
             scorer.scores(userVectors: h, rows: b, into: rows)
             // Top-K per row, rows split over the cores; each chunk has its own filter mask.
-            let job = UnsafeSendable((rows, ids + start * count, scores + start * count, counts + start))
+            let job = UnsafeSendable((rows, destination(start)))
             let history = self.dataset
             parallelChunks(b, minimumChunk: 16) { range in
-                let (rows, ids, scores, counts) = job.pointer
+                let (rows, (ids, scores, counts)) = job.pointer
                 let mask = UnsafeMutableBufferPointer<Bool>.allocate(capacity: filter.isTrivial ? 0 : items)
                 defer { mask.deallocate() }
                 for r in range {
@@ -45,6 +59,7 @@ extension QueryEngine {
                     counts[r] = Int32(top.count)
                 }
             }
+            try done(start..<(start + b))
             start += b
         }
     }

@@ -145,9 +145,7 @@ public final class QueryEngine: @unchecked Sendable {
     package func recommend(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
                            ids: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>,
                            counts: UnsafeMutablePointer<Int32>) throws {
-        try checkCount(count)
-        for u in userIndices { try checkUser(u) }
-        try check(filter)
+        try checkBatch(userIndices: userIndices, count: count, filter: filter)
         if userIndices.count >= Self.blockedBatchThreshold {
             recommendBlocked(userIndices: userIndices, count: count, filter: filter, ids: ids, scores: scores, counts: counts)
             return

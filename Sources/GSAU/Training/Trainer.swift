@@ -1,5 +1,11 @@
 import Glibc
 
+/// Where a run hands its training state after every epoch (e.g. a file, `train(statePath:…)`).
+public struct TrainingStateSink {
+    let save: (TrainingState) throws -> Void
+    public init(_ save: @escaping (TrainingState) throws -> Void) { self.save = save }
+}
+
 /// What the trainer reports while it runs. Returning false from the callback stops training
 /// cleanly after the current step; the best epoch so far is kept.
 public enum TrainingEvent {
@@ -118,10 +124,11 @@ public final class Trainer {
     }
 
     /// Runs the training loop (from epoch 0, or where a resumed run stopped) and returns the model
-    /// (best epoch's parameters) and the result. `saveState` receives the training state after every
-    /// epoch (before `progress` hears of it), e.g. to write it to a file (`train(statePath:…)`).
-    public func train(progress: ((TrainingEvent) -> Bool)? = nil,
-                      saveState: ((TrainingState) throws -> Void)? = nil) throws -> (model: GSAUModel, result: TrainingResult) {
+    /// (best epoch's parameters) and the result. `sink` receives the training state after every
+    /// epoch (before `progress` hears of it), e.g. to write it to a file (`train(statePath:…)`); a
+    /// trailing closure is `progress`, the only closure parameter.
+    public func train(savingStateTo sink: TrainingStateSink? = nil,
+                      progress: ((TrainingEvent) -> Bool)? = nil) throws -> (model: GSAUModel, result: TrainingResult) {
         if options.threads > 0 { BLASInfo.setThreads(options.threads) }
         let clock = ContinuousClock()
         let started = clock.now
@@ -163,7 +170,7 @@ public final class Trainer {
             run.history.append(record)
             run.nextEpoch = epoch + 1
             run.earlyStopped = stop
-            if let saveState { try saveState(state(elapsedSeconds: earlierSeconds + (clock.now - started).seconds)) }
+            if let sink { try sink.save(state(elapsedSeconds: earlierSeconds + (clock.now - started).seconds)) }
             if let progress, !progress(.epochEnd(record)) { result.stopReason = .aborted; break epochs }
             if stop { result.stopReason = .earlyStopped }
         }

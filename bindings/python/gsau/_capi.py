@@ -370,6 +370,17 @@ gsau_model_similar_items = _bind("gsau_model_similar_items",
                                   POINTER(c_float), POINTER(c_int32)], gsau_status)
 
 
+# ── Models: batch scoring to a file ─────────────────────────────────────────────────────────
+
+GSAU_SCORE_JSONL = 0
+GSAU_SCORE_CSV = 1
+
+# GSAU_API gsau_status gsau_model_score_to_file(const gsau_model *m, const int32_t *users, int32_t n_users, int32_t k, const gsau_query *q, int32_t format, const char *path);
+gsau_model_score_to_file = _bind("gsau_model_score_to_file",
+                                 [gsau_model_p, POINTER(c_int32), c_int32, c_int32,
+                                  POINTER(gsau_query), c_int32, c_char_p], gsau_status)
+
+
 # ── Helpers ─────────────────────────────────────────────────────────────────────────────────
 
 _S = TypeVar("_S", bound=ctypes.Structure)

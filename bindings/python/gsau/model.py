@@ -15,10 +15,10 @@ are those strings (numpy arrays of dtype object). An id the model does not know 
 
 Thread safety. A fitted or loaded model is read-only: any number of threads may call
 ``recommend``, ``recommend_sequence``, ``similar_items``, ``evaluate``, ``item_embeddings``,
-``save`` and ``export`` at once, and they run in parallel (ctypes releases the GIL during
-library calls). ``fit`` replaces the model and must not run while other threads use the object.
-``close`` while queries run is safe: the library handle is freed when the last running query
-returns, and later calls raise ValueError.
+``score_to_file``, ``save`` and ``export`` at once (but not two writes to the same path), and
+they run in parallel (ctypes releases the GIL during library calls). ``fit`` replaces the model
+and must not run while other threads use the object. ``close`` while queries run is safe: the
+library handle is freed when the last running query returns, and later calls raise ValueError.
 """
 
 from __future__ import annotations
@@ -45,6 +45,12 @@ _SPLITS: Dict[str, int] = {
     "test": _capi.GSAU_SPLIT_TEST,
     "valid": _capi.GSAU_SPLIT_VALIDATION,
     "validation": _capi.GSAU_SPLIT_VALIDATION,
+}
+
+#: score_to_file(format=...) names and their GSAU_SCORE_* codes.
+_SCORE_FORMATS: Dict[str, int] = {
+    "jsonl": _capi.GSAU_SCORE_JSONL,
+    "csv": _capi.GSAU_SCORE_CSV,
 }
 
 #: The metrics gsau_model_evaluate writes for each cut-off, in order.
@@ -674,6 +680,65 @@ class GSAU(_Owner):
                 counts[r] = self._rank(_capi.gsau_model_similar_items, "gsau_model_similar_items",
                                        (h.value, _item_index(h.value, name), k), ids[r], scores[r])
             return self._padded(h, ids, scores, counts)
+
+    def score_to_file(self, path: Any, users: Any = None, N: int = 10, filter_seen: bool = False,
+                      exclude: Any = None, format: str = "jsonl") -> None:
+        """Writes the top-``N`` items of every user (or of ``users``) to a file, with raw ids.
+
+        The library scores the users in blocks and writes each block before scoring the next
+        (memory does not grow with the number of users; all cores are used), so this is the way
+        to export recommendations for a whole user base. The results are those of
+        :meth:`recommend` for the same users and arguments.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write, atomically: a temporary file next to it is renamed over ``path``
+            once complete; on any error it is removed and an existing file is left as it was.
+        users : raw user ids, optional
+            The users to score, in this order (repeated ids are scored again). None (default):
+            every user of the model, in the order of :attr:`user_ids`.
+        N : int
+            Items per user (> 0; larger than the number of items means all of them).
+        filter_seen : bool
+            Leave out the items in each user's history.
+        exclude : raw item ids, optional
+            Never recommend these items.
+        format : {"jsonl", "csv"}
+            ``"jsonl"`` (default): one JSON object per user and line,
+            ``{"user": "<id>", "items": ["<id>", ...], "scores": [...]}``, items best first
+            (empty lists when the filters leave no candidate). ``"csv"``: the header
+            ``user,rank,item,score`` and one row per (user, rank), rank from 1, ids quoted as
+            RFC 4180 requires (``csv.reader`` reads them back). Scores are written as the
+            shortest decimal that reads back as the same float32.
+
+        Raises
+        ------
+        UnknownIDError (a KeyError)
+            A user or item id the model does not know (the message names it); nothing is
+            written.
+        GSAUIOError (an OSError)
+            The file cannot be written.
+        ValueError
+            ``N <= 0``, an unknown ``format``, a bad path; the model is not fitted or is closed.
+        """
+        if not isinstance(format, str) or format not in _SCORE_FORMATS:
+            raise ValueError("format must be 'jsonl' or 'csv', got %r" % (format,))
+        _, raw = _encode_path(path)
+        with _Use(self._fitted_handle()) as h:
+            k = self._width(N, h.info()["n_items"])
+            q, keep = _query(h.value, filter_seen, None, exclude)
+            ptr, n = None, 0
+            if users is not None:
+                names = _id_list(users, "users")[1]
+                if len(names) > _INT32_MAX:
+                    raise ValueError("too many users in one call (%d)" % len(names))
+                # One extra slot: a non-NULL pointer even for an empty list (no users, not all).
+                idx = _indices(_user_index, h.value, names, extra=1)
+                ptr, n = idx.ctypes.data_as(_i32p), len(names)
+            _capi._check(_capi.gsau_model_score_to_file(h.value, ptr, n, k, ctypes.byref(q),
+                                                        _SCORE_FORMATS[format], raw),
+                         "gsau_model_score_to_file")
 
     def __repr__(self) -> str:
         if self._closed:

@@ -6,8 +6,10 @@ seconds even against a debug build."""
 
 from __future__ import annotations
 
+import csv
 import ctypes
 import gc
+import json
 import math
 import pathlib
 import threading
@@ -581,6 +583,85 @@ def test_similar_items(rec, graph):
         ids, scores = model.similar_items(["1", "2"], N=4)
         assert ids.shape == scores.shape == (2, 4)
         same_results((ids[1], scores[1]), model.similar_items("2", N=4))
+
+
+# ── score_to_file ───────────────────────────────────────────────────────────────────────────
+
+def read_score_file(path, fmt, users):
+    """[(user, [item ids], [float32 scores])] of a score file; ``users`` is the expected user
+    order (CSV has no rows for a user without candidates)."""
+    if fmt == "jsonl":
+        text = path.read_text(encoding="utf-8")
+        assert text == "" or text.endswith("\n")
+        rows = []
+        for line in text.splitlines():
+            obj = json.loads(line)
+            assert list(obj) == ["user", "items", "scores"]
+            rows.append((obj["user"], obj["items"], [np.float32(x) for x in obj["scores"]]))
+        return rows
+    with open(path, newline="", encoding="utf-8") as f:
+        records = list(csv.reader(f))
+    assert records[0] == ["user", "rank", "item", "score"]
+    rows = [(u, [], []) for u in users]
+    b = -1
+    for user, rank, item, score in records[1:]:
+        if rank == "1":
+            b += 1
+            while rows[b][0] != user:
+                b += 1
+        assert rows[b][0] == user and int(rank) == len(rows[b][1]) + 1
+        rows[b][1].append(item)
+        rows[b][2].append(np.float32(score))
+    return rows
+
+
+def test_score_to_file_equals_recommend(rec, graph, tmp_path):
+    many = [USERS[(7 * i) % len(USERS)] for i in range(300)]        # > one block of 256 users
+    for model in (rec, graph):
+        for kwargs in ({}, {"filter_seen": True, "exclude": ["1", "2"]}):
+            for users in (None, many, USERS[:5]):
+                listed = list(model.user_ids) if users is None else users
+                ids, scores = model.recommend(listed, N=6, **kwargs)
+                for fmt in ("jsonl", "csv"):
+                    out = tmp_path / ("scores." + fmt)
+                    model.score_to_file(out, users=users, N=6, format=fmt, **kwargs)
+                    rows = read_score_file(out, fmt, listed)
+                    assert [r[0] for r in rows] == listed
+                    for b, (user, items, values) in enumerate(rows):
+                        n = len(items)
+                        assert items == list(ids[b, :n]) and all(i is None for i in ids[b, n:])
+                        np.testing.assert_array_equal(np.array(values, dtype=np.float32),
+                                                      scores[b, :n])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.csv", "scores.jsonl"]
+
+
+def test_score_to_file_filters_and_all_items(rec, tmp_path):
+    out = tmp_path / "s.jsonl"
+    rec.score_to_file(out, users=["1", "2"], N=1000, filter_seen=True, exclude=["3"])
+    for user, items, _ in read_score_file(out, "jsonl", ["1", "2"]):
+        banned = set(HISTORIES[user]) | {"3"}
+        assert not set(items) & banned and len(items) == 20 - len(banned)
+    rec.score_to_file(str(out), users=[], format="csv")                  # str path; no users
+    assert out.read_text() == "user,rank,item,score\n"
+
+
+def test_score_to_file_errors_leave_no_file(rec, tmp_path):
+    out = tmp_path / "s.jsonl"
+    with pytest.raises(gsau.UnknownIDError, match="no-such-user"):
+        rec.score_to_file(out, users=["1", "no-such-user"])
+    with pytest.raises(KeyError, match="no-such-item"):
+        rec.score_to_file(out, exclude=["no-such-item"])
+    with pytest.raises(ValueError, match="format"):
+        rec.score_to_file(out, format="parquet")
+    with pytest.raises(ValueError):
+        rec.score_to_file(out, N=0)
+    with pytest.raises(OSError):
+        rec.score_to_file(tmp_path / "no-such-folder" / "s.jsonl")
+    assert list(tmp_path.iterdir()) == []
+    out.write_text("old\n")
+    with pytest.raises(KeyError):
+        rec.score_to_file(out, users=["no-such-user"])
+    assert out.read_text() == "old\n"
 
 
 # ── evaluate, embeddings ────────────────────────────────────────────────────────────────────

@@ -1,0 +1,52 @@
+import GSAU
+import Glibc
+
+// gsau-bench score: batch scoring to a file (gsau-cli score) — the top-100 of every Beauty user
+// written as JSON Lines to a file in a temporary folder (atomic: temporary file, fsync, rename),
+// median of N runs, on a gsau-rec model with Beauty's shapes (the initialised model after one
+// training step, as the query benchmark: timing does not depend on the weights). Also times the
+// scoring alone (the same blocks, nothing formatted or written), so the difference is the cost of
+// formatting and writing. Writes score-beauty-gsau-rec.json.
+
+func scoreBenchmark(outDir: String, dataDir: String, runs: Int) throws {
+    let dataset = try Dataset.load(path: "\(dataDir)/beauty.txt")
+    var options = TrainingOptions()
+    options.epochs = 1
+    let trainer = try Trainer(config: ModelConfig(variant: .gsauRec), dataset: dataset, options: options)
+    let (model, _) = try trainer.train(progress: { _ in false })   // stop after the first step
+    let engine = try QueryEngine(model: model)
+    let sgemm = measureSgemm()
+    print("sgemm [2048x64]x[64x12101]: \(fixed(sgemm, 1)) GFLOP/s; \(BLASInfo.summary), hardware threads \(BLASInfo.hardwareThreads)")
+
+    var template = Array("/tmp/gsau-score-bench.XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { throw GSAUError.io(path: "/tmp", message: "mkdtemp failed") }
+    let folder = String(cString: made), path = "\(folder)/scores.jsonl"
+    defer { unlink(path); rmdir(folder) }
+    let topK = 100, users = dataset.userCount
+
+    try engine.writeScores(to: .file(path), count: topK)       // warm-up (page cache, workspaces)
+    let times = try timeRuns(runs) { try engine.writeScores(to: .file(path), count: topK) }
+    var info = stat()
+    let bytes = stat(path, &info) == 0 ? Int(info.st_size) : -1
+    let all = engine.allUserIndices
+    let scoringTimes = try timeRuns(runs) {
+        try all.withUnsafeBufferPointer { try engine.scoreInBlocks(userIndices: $0, count: topK, filter: .none) { _ in } }
+    }
+    let seconds = median(times), scoring = median(scoringTimes)
+    print("score all \(users) users, top-\(topK), JSON Lines (\(fixed(Double(bytes) / 1_048_576, 1)) MiB): median \(fixed(seconds, 3)) s over \(runs) runs (\(times.map { fixed($0, 3) }.joined(separator: ", "))) -> \(fixed(Double(users) / seconds, 0)) users/s")
+    print("  of which scoring (encode, gemm, top-K; nothing written): \(fixed(scoring, 3)) s; formatting + writing: \(fixed(seconds - scoring, 3)) s")
+
+    var json = JSONObject()
+    json.set("benchmark", "QueryEngine.writeScores as gsau-cli score calls it (checkpoint load not timed): top-100 of every Beauty user to a JSON Lines file (gsau-rec, 22,363 users, 12,102 items, d 64)")
+    json.set("users", users)
+    json.set("top_k", topK)
+    json.set("runs", runs)
+    json.set("seconds_median", seconds)
+    json.set("seconds", times)
+    json.set("users_per_second", Double(users) / seconds)
+    json.set("scoring_only_seconds_median", scoring)
+    json.set("file_bytes", bytes)
+    json.set("sgemm_gflops", sgemm)
+    machineFields(&json)
+    writeResult(json, to: "\(outDir)/score-beauty-gsau-rec.json")
+}
