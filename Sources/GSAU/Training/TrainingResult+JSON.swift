@@ -3,6 +3,12 @@ extension RankingMetrics {
     public func json(places: Int = 4) -> JSON {
         .object(named.map { ($0.name, .number(RankingMetrics.rounded($0.value, places: places))) })
     }
+
+    /// Every metric at full precision, with the number of users averaged over (a close call, e.g.
+    /// a mean of seeds against a bar, can be checked from the result file alone).
+    public var unroundedJSON: JSON {
+        .object([("users", .int(userCount))] + named.map { ($0.name, .number($0.value)) })
+    }
 }
 
 extension ModelConfig {
@@ -56,6 +62,7 @@ extension TrainingResult {
             ("stop_reason", .string(stopReason.rawValue)),
             ("valid", bestValidation?.json() ?? .null),
             ("test", test?.json() ?? .null),
+            ("unrounded", .object([("valid", bestValidation?.unroundedJSON ?? .null), ("test", test?.unroundedJSON ?? .null)])),
             ("wall_seconds", .number(totalSeconds)),
             ("seconds_per_epoch_median", .number(secondsPerEpochMedian)),
             ("blas_core", .string(blasCore)),

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import GSAU
 
@@ -128,9 +129,15 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(result.stopReason, .earlyStopped)
         XCTAssertFalse(result.history.last!.improved)
         let text = result.json.serialized()
-        for key in ["\"config\"", "\"history\"", "\"best_epoch\"", "\"test\"", "\"recall@10\"", "\"seconds_per_epoch_median\"", "\"blas_core\""] {
+        for key in ["\"config\"", "\"history\"", "\"best_epoch\"", "\"test\"", "\"recall@10\"", "\"seconds_per_epoch_median\"", "\"blas_core\"", "\"unrounded\""] {
             XCTAssertTrue(text.contains(key), key)
         }
+        // The unrounded block holds the test metrics at full precision and the user count.
+        let test = try XCTUnwrap(result.test)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let unrounded = try XCTUnwrap((json["unrounded"] as? [String: Any])?["test"] as? [String: Any])
+        XCTAssertEqual(unrounded["users"] as? Int, ds.userCount)
+        XCTAssertEqual(try XCTUnwrap(unrounded["ndcg@10"] as? Double), try XCTUnwrap(test["ndcg@10"]), accuracy: 1e-15)
     }
 
     func testInvalidConfigurationsAreRejectedWithAMessage() {
