@@ -275,8 +275,9 @@ typedef int32_t (*gsau_progress_fn)(int32_t epoch, int32_t step, int32_t steps, 
  * model: the best epoch so far, or the current parameters when no epoch finished.
  * Errors: GSAU_E_MISUSE (bad dataset handle), GSAU_E_INVALID_ARGUMENT (NULL out, a config value out
  * of range; the message names it), GSAU_E_VERSION_MISMATCH (cfg->struct_size too small),
- * GSAU_E_NUMERICAL (the loss became non-finite). cfg->threads > 0 changes the product thread count
- * process-wide (every model's products). */
+ * GSAU_E_NUMERICAL (the loss became non-finite), GSAU_E_OUT_OF_MEMORY (the run would need more memory
+ * than is available now, estimated before anything is allocated; the message gives both figures).
+ * cfg->threads > 0 changes the product thread count process-wide (every model's products). */
 GSAU_API gsau_status gsau_train(gsau_model **out, const gsau_dataset *ds, const gsau_config *cfg,
                                 gsau_progress_fn progress, void *user_data);
 

@@ -68,6 +68,7 @@ func status(of error: GSAUError) -> gsau_status {
     case .versionMismatch: return GSAU_E_VERSION_MISMATCH
     case .aborted: return GSAU_E_ABORTED
     case .numerical: return GSAU_E_NUMERICAL
+    case .outOfMemory: return GSAU_E_OUT_OF_MEMORY
     }
 }
 

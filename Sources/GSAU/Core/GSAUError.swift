@@ -17,6 +17,9 @@ public enum GSAUError: Error, Equatable, CustomStringConvertible, Sendable {
     case aborted(String)
     /// Numerical failure (non-finite loss or parameters).
     case numerical(String)
+    /// The work would need more memory than the machine has available or the caller allows;
+    /// refused before allocating.
+    case outOfMemory(String)
 
     public var description: String {
         switch self {
@@ -29,6 +32,7 @@ public enum GSAUError: Error, Equatable, CustomStringConvertible, Sendable {
         case .versionMismatch(let m): return "version mismatch: \(m)"
         case .aborted(let m): return "aborted: \(m)"
         case .numerical(let m): return "numerical failure: \(m)"
+        case .outOfMemory(let m): return "out of memory: \(m)"
         }
     }
 }

@@ -152,3 +152,49 @@ final class TrainerTests: XCTestCase {
         XCTAssertThrowsError(try o.validate()) { XCTAssertTrue("\($0)".contains("unknown validation metric")) }
     }
 }
+
+/// Training refuses, before allocating, a run that needs more memory than allowed or available
+/// (issue #15: the host process must not die of an allocation).
+final class TrainingMemoryTests: XCTestCase {
+    func testARunOverTheLimitIsRefusedBeforeAllocating() throws {
+        let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
+        var c = ModelConfig(variant: .gsauRec)
+        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32
+        var options = TrainingOptions()
+        options.memoryLimit = 1 << 16
+        XCTAssertThrowsError(try Trainer(config: c, dataset: ds, options: options)) { error in
+            guard case GSAUError.outOfMemory(let message) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("the memory limit given is 0.1 MiB"), message)
+        }
+        options.memoryLimit = 1 << 30
+        XCTAssertNoThrow(try Trainer(config: c, dataset: ds, options: options))
+        options.memoryLimit = 0
+        XCTAssertThrowsError(try Trainer(config: c, dataset: ds, options: options))
+    }
+
+    func testSizesNoMachineHoldsAreRefusedWithoutALimit() throws {
+        // 65,536-wide embeddings and a 2^20 feed-forward: terabytes, refused at once against the
+        // memory available (where /proc/meminfo exists).
+        guard availableMemoryBytes() != nil else { throw XCTSkip("no /proc/meminfo") }
+        let ds = try Dataset.load(path: TestFiles.data("beauty-mini.txt"))
+        var c = ModelConfig(variant: .gsauRec)
+        c.embeddingSize = 1 << 16; c.innerSize = 1 << 20; c.heads = 1
+        let started = ContinuousClock.now
+        XCTAssertThrowsError(try Trainer(config: c, dataset: ds)) { error in
+            guard case GSAUError.outOfMemory(let message) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("the memory available now"), message)
+        }
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(5))
+    }
+
+    func testTheEstimateCoversWhatBeautySizedTrainingAllocates() throws {
+        // The bench's figure for GSAU(rec) on Beauty is 253-256 MiB peak RSS (bench/results/compare-restructuring.json);
+        // the estimate must not exceed a few times that, nor fall under half of it.
+        let ds = try Dataset.load(path: TestFiles.data("beauty.txt"))
+        let c = ModelConfig(variant: .gsauRec)
+        let layout = ParameterLayout(config: c, userCount: ds.users.count, itemCount: ds.items.count)
+        let mib = Double(TrainingMemory.estimate(config: c, layout: layout, dataset: ds)) / 1_048_576
+        XCTAssertGreaterThan(mib, 128)
+        XCTAssertLessThan(mib, 768)
+    }
+}

@@ -902,3 +902,12 @@ def test_hold_out_modes_keep_short_users_and_train_without_validation():
             model.evaluate("validation")
     with pytest.raises(ValueError, match="hold_out"):
         gsau.Dataset.from_arrays(users, items, hold_out="some")
+
+
+def test_sizes_no_machine_holds_raise_instead_of_killing_the_interpreter():
+    """Refused before allocating: the schema's bounds, then the memory estimate (issue #15)."""
+    with pytest.raises(gsau.InvalidArgumentError, match="embedding_size"):
+        fit(params=dict(embedding_size=10**6))
+    with pytest.raises(gsau.OutOfMemoryError, match="out of memory"):
+        fit(params=dict(embedding_size=1 << 16, inner_size=1 << 20, heads=1, epochs=1))
+    assert issubclass(gsau.OutOfMemoryError, MemoryError)

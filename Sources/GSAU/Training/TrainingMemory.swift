@@ -1,0 +1,44 @@
+/// What a training run will allocate, estimated from the configuration and the data sizes before
+/// anything is allocated, so that a run the machine cannot hold is refused with
+/// `GSAUError.outOfMemory` instead of taking its host process down (the allocator traps).
+///
+/// Counted (Float32): the parameters, their gradients, Adam's two moments and the best epoch's
+/// copy; the sequential encoder's activations and gradient scratch for one batch (per token and
+/// layer: q|k|v, attention probabilities over the window, context, residuals, LayerNorm outputs,
+/// the feed-forward input/activation/mask and their gradients); the cross-entropy logits and
+/// their gradient (batch × items); the LightGCN layers, mean, scratch and gradients over every node;
+/// validation's scorer (its graph tables) and one block of scores. It is an estimate: small
+/// buffers are left out, so it errs a few percent low.
+enum TrainingMemory {
+    static func estimate(config: ModelConfig, layout: ParameterLayout, dataset: Dataset) -> Int {
+        var bytes = ByteCount()
+        bytes.add(5, layout.count)                                      // parameters, gradients, m, v, best copy
+        let d = config.embeddingSize, b = config.batchSize, window = config.maxSequenceLength
+        let items = layout.itemCount, nodes = layout.userCount + layout.itemCount
+        if config.useSequential {
+            let perToken = 16 * d + 5 * config.innerSize + 2 * config.heads * window
+            bytes.add(b, window, perToken, config.transformerLayers)      // activations and their gradients
+            bytes.add(2, b, items)                                        // logits and their gradient
+        }
+        if config.useGraph {
+            let layers = config.graphLayers + 1
+            bytes.add(layers + 3, nodes, d)                               // layers, mean, scratch, d(mean)
+            if config.alignPerLayer { bytes.add(layers, nodes, d) }       // d(layer k)
+        }
+        if config.predictWithGraph { bytes.add(config.graphLayers + 2, nodes, d) }   // the scorer's tables
+        bytes.add(ModelRanking.blockSize, items)                          // one block of validation scores
+        bytes.add(4, dataset.interactionCount)                            // training streams
+        return bytes.value
+    }
+
+    /// Throws `outOfMemory` when `need` exceeds `limit` (the caller's) or the memory available now.
+    static func check(need: Int, limit: Int?) throws {
+        let available = availableMemoryBytes()
+        let cap = [limit, available].compactMap { $0 }.min()
+        if let cap, need > cap {
+            let which = cap == limit ? "the memory limit given" : "the memory available now"
+            throw GSAUError.outOfMemory("training needs about \(describeBytes(need)) (parameters, optimizer state and one "
+                                        + "batch's activations for this configuration and data); \(which) is \(describeBytes(cap))")
+        }
+    }
+}
