@@ -10,8 +10,10 @@ Search order:
    (``<repo>/bindings/python/gsau``): ``<repo>/.build/release``, then ``<repo>/.build/debug``.
 4. ``ctypes.util.find_library("gsau")`` (the system linker's search path).
 
-On failure ``ImportError`` lists every path tried and why each failed. After loading, the
-library's ``gsau_abi_version()`` must equal :data:`EXPECTED_ABI_VERSION`.
+On failure ``ImportError`` lists every path tried and why each failed; when a library was found
+but OpenBLAS (its one dependency outside libc/libstdc++) could not be loaded, it says which package
+to install. After loading, the library's ``gsau_abi_version()`` must equal
+:data:`EXPECTED_ABI_VERSION`, and :data:`loaded_path` holds the path that was loaded.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import sys
 from typing import Callable, List, Optional, Tuple, Union
 
 __all__ = ["EXPECTED_ABI_VERSION", "ENV_VAR", "library_file_names", "candidate_paths",
-           "load_shared_library"]
+           "load_shared_library", "loaded_path"]
 
 #: The GSAU_ABI_VERSION this binding was written against (gsau.h).
 EXPECTED_ABI_VERSION = 1
@@ -33,6 +35,14 @@ EXPECTED_ABI_VERSION = 1
 ENV_VAR = "GSAU_LIBRARY_PATH"
 
 _PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
+
+#: The path (or bare name) of the library the last successful :func:`load_shared_library` loaded.
+loaded_path: Optional[str] = None
+
+_OPENBLAS_HINT = ("libgsau needs OpenBLAS (libopenblas.so.0), which was not found: install it with "
+                  "`apt-get install libopenblas0` (Debian/Ubuntu; libopenblas-dev to build gsau), "
+                  "`dnf install openblas` (Fedora/RHEL) or `pacman -S openblas`, "
+                  "or install the gsau wheel built by `make wheel`, which bundles it")
 
 # (path or name, origin) pairs; origin says where a candidate came from, for the error text.
 _Candidate = Tuple[str, str]
@@ -136,7 +146,9 @@ def load_shared_library(env_value: Union[str, None, object] = _FROM_ENVIRONMENT,
         env_value = os.environ.get(ENV_VAR)
     candidates, notes = candidate_paths(env_value, package_dir, find_library)  # type: ignore[arg-type]
 
+    global loaded_path
     tried: List[str] = []
+    missing_openblas = False
     for path, origin in candidates:
         # A bare name (from find_library) is resolved by the dynamic linker; a path must exist.
         is_bare_name = os.sep not in path and not os.path.isabs(path)
@@ -150,8 +162,10 @@ def load_shared_library(env_value: Union[str, None, object] = _FROM_ENVIRONMENT,
             lib = ctypes.CDLL(path)
         except OSError as e:
             tried.append("%s (%s): %s" % (path, origin, e))
+            missing_openblas = missing_openblas or "libopenblas" in str(e)
             continue
         _check_abi(lib, path, expected_abi)
+        loaded_path = path
         return lib
 
     lines = ["gsau: cannot load the gsau shared library (libgsau). Paths tried:"]
@@ -159,6 +173,8 @@ def load_shared_library(env_value: Union[str, None, object] = _FROM_ENVIRONMENT,
     if not tried:
         lines.append("  (none)")
     lines.extend("  note: " + n for n in notes)
+    if missing_openblas:
+        lines.append(_OPENBLAS_HINT + ".")
     lines.append("Build it with `swift build -c release --product gsau` in the gsau repository, "
                  "or set %s to the library file or its folder." % ENV_VAR)
     raise ImportError("\n".join(lines))
