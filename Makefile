@@ -18,7 +18,7 @@ DIST_BUILD := .build-dist
 WHEEL_STAGE := .build-wheel
 CFLAGS_EXAMPLE := -std=c11 -O2 -Wall -Wextra -Werror -Iinclude
 
-.PHONY: all deps build demo test test-layers test-swift test-golden test-c test-python test-install test-dist bench install dist wheel clean
+.PHONY: all deps build demo test test-layers test-swift test-golden test-c test-python test-install test-dist test-wheel bench install dist wheel clean
 
 all: build
 
@@ -37,7 +37,7 @@ demo: build
 	@echo "(3 epochs show the pipeline, not the model: GSAU(rec) learns slowly at first and a full"
 	@echo " Beauty run took 123 epochs, ~50 min at 25 s each; see docs/RESULTS.md and bench/reproduce)"
 
-test: deps test-layers test-swift test-golden test-c test-python test-install test-dist
+test: deps test-layers test-swift test-golden test-c test-python test-install test-dist test-wheel
 	@echo "all tests passed"
 
 # The engine's layers depend one way only (docs/ARCHITECTURE.md); the self-test shows the check
@@ -132,6 +132,11 @@ wheel: dist
 	  -w $(WHEEL_STAGE)/raw $(WHEEL_STAGE)/src
 	$(PYTHON) -m auditwheel repair -w dist $(WHEEL_STAGE)/raw/gsau-*-py3-none-linux_*.whl
 	@ls -l dist/gsau-*.whl
+
+# Installs the wheel into a fresh venv outside the repository and trains, queries, saves and loads
+# with the toolchain, the repository and the system OpenBLAS hidden (scripts/test-wheel.sh).
+test-wheel: wheel
+	./scripts/test-wheel.sh dist/gsau-*-py3-none-manylinux_*.whl
 
 clean:
 	rm -rf .build $(DIST_BUILD) $(WHEEL_STAGE) dist
