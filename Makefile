@@ -128,6 +128,10 @@ wheel: dist
 	  --exclude=./tests --exclude=./gsau/lib -cf - . | tar -C $(WHEEL_STAGE)/src -xf -
 	install -d $(WHEEL_STAGE)/src/gsau/lib
 	install -m 755 dist/lib/libgsau.so.$(VERSION) $(WHEEL_STAGE)/src/gsau/lib/libgsau.so
+	@# Package.swift builds for Haswell (AVX2, FMA) on x86-64 unless GSAU_PORTABLE=1: the loader
+	@# refuses the library, with the reason, on a CPU without them instead of crashing later
+	if [ "$$(uname -m)" = x86_64 ] && [ "$${GSAU_PORTABLE:-}" != 1 ]; then \
+	  echo "avx2 fma" > $(WHEEL_STAGE)/src/gsau/lib/cpu-features.txt; fi
 	$(PYTHON) -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation \
 	  -w $(WHEEL_STAGE)/raw $(WHEEL_STAGE)/src
 	$(PYTHON) -m auditwheel repair -w dist $(WHEEL_STAGE)/raw/gsau-*-py3-none-linux_*.whl

@@ -63,6 +63,20 @@ assert all(p.startswith(str(site) + "/") for p in blas_libs), "OpenBLAS from out
 bad = [p for p in mapped if "swift" in p.lower() or "libdispatch" in p or p.startswith(repo + "/")]
 assert not bad, "mapped from the toolchain or the repository: %s" % bad
 
+# the wheel records the CPU features its library was built for; a CPU without one is refused
+features = package / "lib" / _loader.CPU_FEATURES_FILE
+if os.uname().machine == "x86_64" and os.environ.get("GSAU_PORTABLE") != "1":
+    assert features.read_text().split() == ["avx2", "fma"], features
+fake = pathlib.Path("fake-package")
+(fake / "lib").mkdir(parents=True)
+(fake / "lib" / "libgsau.so").write_bytes(b"")
+(fake / "lib" / _loader.CPU_FEATURES_FILE).write_text("no-such-cpu-flag\n")
+try:
+    _loader.load_shared_library(None, package_dir=fake, find_library=lambda name: None)
+    raise AssertionError("a library needing a CPU flag this CPU lacks was loaded")
+except ImportError as e:
+    assert "built for CPUs with no-such-cpu-flag, which this CPU lacks" in str(e), str(e)
+
 info = gsau.system_info()
 model = gsau.GSAU("gsau-rec", epochs=1, random_state=7)
 model.fit("tiny.txt", show_progress=False)
@@ -79,7 +93,7 @@ print("test-wheel: OpenBLAS %s (core %s), fit 1 epoch on tiny.txt, top-5 for use
                                           info["blas_core_name"], " ".join(ids)))
 EOF
 
-run=(env -i PATH=/usr/bin:/bin HOME="$tmp" LD_LIBRARY_PATH= "$tmp/venv/bin/python" check.py "$repo")
+run=(env -i PATH=/usr/bin:/bin HOME="$tmp" LD_LIBRARY_PATH= GSAU_PORTABLE="${GSAU_PORTABLE:-}" "$tmp/venv/bin/python" check.py "$repo")
 hide=("$repo")
 swift=$(command -v swift || true)
 if [ -n "$swift" ]; then

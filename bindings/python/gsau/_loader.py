@@ -12,7 +12,8 @@ Search order:
 
 On failure ``ImportError`` lists every path tried and why each failed; when a library was found
 but OpenBLAS (its one dependency outside libc/libstdc++) could not be loaded, it says which package
-to install. After loading, the library's ``gsau_abi_version()`` must equal
+to install. A library whose folder holds ``cpu-features.txt`` (the wheel's, built for Haswell-class
+CPUs) is skipped, with the reason, on a CPU that lacks a feature listed there. After loading, the library's ``gsau_abi_version()`` must equal
 :data:`EXPECTED_ABI_VERSION`, and :data:`loaded_path` holds the path that was loaded.
 """
 
@@ -43,6 +44,23 @@ _OPENBLAS_HINT = ("libgsau needs OpenBLAS (libopenblas.so.0), which was not foun
                   "`apt-get install libopenblas0` (Debian/Ubuntu; libopenblas-dev to build gsau), "
                   "`dnf install openblas` (Fedora/RHEL) or `pacman -S openblas`, "
                   "or install the gsau wheel built by `make wheel`, which bundles it")
+
+#: Written by `make wheel` next to the bundled library: the /proc/cpuinfo flags it was built for.
+CPU_FEATURES_FILE = "cpu-features.txt"
+
+
+def _missing_cpu_features(library: str) -> List[str]:
+    """The flags listed in ``cpu-features.txt`` beside ``library`` that this CPU lacks."""
+    wanted_file = pathlib.Path(library).parent / CPU_FEATURES_FILE
+    try:
+        wanted = wanted_file.read_text().split()
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f
+                          if line.startswith("flags")), None)
+    except OSError:  # no file (a library built for this machine), or no /proc: nothing to check
+        return []
+    return [] if flags is None else [w for w in wanted if w not in flags]
+
 
 # (path or name, origin) pairs; origin says where a candidate came from, for the error text.
 _Candidate = Tuple[str, str]
@@ -157,6 +175,12 @@ def load_shared_library(env_value: Union[str, None, object] = _FROM_ENVIRONMENT,
             continue
         if not is_bare_name and os.path.isdir(path):
             tried.append("%s (%s): is a folder" % (path, origin))
+            continue
+        missing = [] if is_bare_name else _missing_cpu_features(path)
+        if missing:
+            tried.append("%s (%s): built for CPUs with %s, which this CPU lacks (build a wheel for "
+                         "any x86-64 CPU with `GSAU_PORTABLE=1 make wheel` after removing "
+                         ".build-dist)" % (path, origin, ", ".join(missing)))
             continue
         try:
             lib = ctypes.CDLL(path)
