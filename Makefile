@@ -5,6 +5,8 @@
 #   make bench     benchmarks (results under bench/results/)
 #   make install   PREFIX=/usr/local (and DESTDIR): header, libgsau.so.1 with its links, gsau.pc, the CLI as gsau
 #   make dist      dist/: a self-contained libgsau.so (Swift runtime linked statically), header, gsau.pc
+#   make wheel     dist/gsau-<version>-py3-none-manylinux_<glibc>_<arch>.whl: the Python binding with that
+#                  libgsau.so and the OpenBLAS it links inside (pip install it anywhere with that glibc)
 SWIFT   ?= swift
 PYTHON  ?= python3
 CC      ?= cc
@@ -13,9 +15,10 @@ PREFIX  ?= /usr/local
 VERSION := $(shell sed -n 's/^\#define GSAU_VERSION_STRING "\(.*\)"/\1/p' include/gsau.h)
 ABI     := $(shell sed -n 's/^\#define GSAU_ABI_VERSION \([0-9]*\)/\1/p' include/gsau.h)
 DIST_BUILD := .build-dist
+WHEEL_STAGE := .build-wheel
 CFLAGS_EXAMPLE := -std=c11 -O2 -Wall -Wextra -Werror -Iinclude
 
-.PHONY: all deps build demo test test-layers test-swift test-golden test-c test-python test-install test-dist bench install dist clean
+.PHONY: all deps build demo test test-layers test-swift test-golden test-c test-python test-install test-dist test-wheel bench install dist wheel clean
 
 all: build
 
@@ -34,7 +37,7 @@ demo: build
 	@echo "(3 epochs show the pipeline, not the model: GSAU(rec) learns slowly at first and a full"
 	@echo " Beauty run took 123 epochs, ~50 min at 25 s each; see docs/RESULTS.md and bench/reproduce)"
 
-test: deps test-layers test-swift test-golden test-c test-python test-install test-dist
+test: deps test-layers test-swift test-golden test-c test-python test-install test-dist test-wheel
 	@echo "all tests passed"
 
 # The engine's layers depend one way only (docs/ARCHITECTURE.md); the self-test shows the check
@@ -114,5 +117,30 @@ test-dist: dist
 	env -i dist/lib/dataset_stats data/beauty-mini.txt
 	rm dist/lib/dataset_stats
 
+# The Python binding as a platform wheel: a staging copy of bindings/python (so the source tree's
+# gsau/lib/ stays empty) gets the dist libgsau.so in gsau/lib/; pip builds a py3-none-linux wheel
+# (bindings/python/setup.py), and auditwheel repair copies libopenblas (with libgfortran and
+# libquadmath) into gsau.libs/, points libgsau.so's RPATH there and sets the manylinux tag that the
+# libraries' glibc symbol versions allow. The wheel lands in dist/.
+wheel: dist
+	rm -rf $(WHEEL_STAGE) && install -d $(WHEEL_STAGE)/src $(WHEEL_STAGE)/raw
+	tar -C bindings/python --exclude=__pycache__ --exclude='*.egg-info' --exclude=./build \
+	  --exclude=./tests --exclude=./gsau/lib -cf - . | tar -C $(WHEEL_STAGE)/src -xf -
+	install -d $(WHEEL_STAGE)/src/gsau/lib
+	install -m 755 dist/lib/libgsau.so.$(VERSION) $(WHEEL_STAGE)/src/gsau/lib/libgsau.so
+	@# Package.swift builds for Haswell (AVX2, FMA) on x86-64 unless GSAU_PORTABLE=1: the loader
+	@# refuses the library, with the reason, on a CPU without them instead of crashing later
+	if [ "$$(uname -m)" = x86_64 ] && [ "$${GSAU_PORTABLE:-}" != 1 ]; then \
+	  echo "avx2 fma" > $(WHEEL_STAGE)/src/gsau/lib/cpu-features.txt; fi
+	$(PYTHON) -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation \
+	  -w $(WHEEL_STAGE)/raw $(WHEEL_STAGE)/src
+	$(PYTHON) -m auditwheel repair -w dist $(WHEEL_STAGE)/raw/gsau-*-py3-none-linux_*.whl
+	@ls -l dist/gsau-*.whl
+
+# Installs the wheel into a fresh venv outside the repository and trains, queries, saves and loads
+# with the toolchain, the repository and the system OpenBLAS hidden (scripts/test-wheel.sh).
+test-wheel: wheel
+	./scripts/test-wheel.sh dist/gsau-*-py3-none-manylinux_*.whl
+
 clean:
-	rm -rf .build $(DIST_BUILD) dist
+	rm -rf .build $(DIST_BUILD) $(WHEEL_STAGE) dist

@@ -2,8 +2,10 @@
 # Installs what gsau needs and the machine lacks, each only when absent:
 #   - libopenblas-dev (Debian package; provides cblas.h, libopenblas and openblas.pc)
 #   - pkg-config (SwiftPM uses it to find OpenBLAS)
+#   - patchelf (auditwheel repair sets the RPATH of the wheel's libgsau.so with it)
 #   - numpy, pytest and safetensors for the Python binding's tests (pip, user site when not root;
 #     safetensors reads the export back in test_export.py)
+#   - wheel and auditwheel for `make wheel` (pip; wheel gives setuptools < 70.1 its bdist_wheel)
 # Prints what it does; does nothing when everything is present.
 set -euo pipefail
 
@@ -12,6 +14,7 @@ command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 if ! pkg-config --exists openblas 2>/dev/null; then
     need_apt+=(libopenblas-dev)
 fi
+command -v patchelf >/dev/null 2>&1 || need_apt+=(patchelf)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "install-deps: installing ${need_apt[*]} with apt-get"
     sudo=""
@@ -24,7 +27,7 @@ fi
 
 PYTHON=${PYTHON:-python3}
 missing_py=()
-for module in numpy pytest safetensors; do
+for module in numpy pytest safetensors wheel auditwheel; do
     "$PYTHON" -c "import $module" >/dev/null 2>&1 || missing_py+=("$module")
 done
 if [ ${#missing_py[@]} -gt 0 ]; then

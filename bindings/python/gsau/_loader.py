@@ -10,8 +10,11 @@ Search order:
    (``<repo>/bindings/python/gsau``): ``<repo>/.build/release``, then ``<repo>/.build/debug``.
 4. ``ctypes.util.find_library("gsau")`` (the system linker's search path).
 
-On failure ``ImportError`` lists every path tried and why each failed. After loading, the
-library's ``gsau_abi_version()`` must equal :data:`EXPECTED_ABI_VERSION`.
+On failure ``ImportError`` lists every path tried and why each failed; when a library was found
+but OpenBLAS (its one dependency outside libc/libstdc++) could not be loaded, it says which package
+to install. A library whose folder holds ``cpu-features.txt`` (the wheel's, built for Haswell-class
+CPUs) is skipped, with the reason, on a CPU that lacks a feature listed there. After loading, the library's ``gsau_abi_version()`` must equal
+:data:`EXPECTED_ABI_VERSION`, and :data:`loaded_path` holds the path that was loaded.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import sys
 from typing import Callable, List, Optional, Tuple, Union
 
 __all__ = ["EXPECTED_ABI_VERSION", "ENV_VAR", "library_file_names", "candidate_paths",
-           "load_shared_library"]
+           "load_shared_library", "loaded_path"]
 
 #: The GSAU_ABI_VERSION this binding was written against (gsau.h).
 EXPECTED_ABI_VERSION = 1
@@ -33,6 +36,31 @@ EXPECTED_ABI_VERSION = 1
 ENV_VAR = "GSAU_LIBRARY_PATH"
 
 _PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
+
+#: The path (or bare name) of the library the last successful :func:`load_shared_library` loaded.
+loaded_path: Optional[str] = None
+
+_OPENBLAS_HINT = ("libgsau needs OpenBLAS (libopenblas.so.0), which was not found: install it with "
+                  "`apt-get install libopenblas0` (Debian/Ubuntu; libopenblas-dev to build gsau), "
+                  "`dnf install openblas` (Fedora/RHEL) or `pacman -S openblas`, "
+                  "or install the gsau wheel built by `make wheel`, which bundles it")
+
+#: Written by `make wheel` next to the bundled library: the /proc/cpuinfo flags it was built for.
+CPU_FEATURES_FILE = "cpu-features.txt"
+
+
+def _missing_cpu_features(library: str) -> List[str]:
+    """The flags listed in ``cpu-features.txt`` beside ``library`` that this CPU lacks."""
+    wanted_file = pathlib.Path(library).parent / CPU_FEATURES_FILE
+    try:
+        wanted = wanted_file.read_text().split()
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f
+                          if line.startswith("flags")), None)
+    except OSError:  # no file (a library built for this machine), or no /proc: nothing to check
+        return []
+    return [] if flags is None else [w for w in wanted if w not in flags]
+
 
 # (path or name, origin) pairs; origin says where a candidate came from, for the error text.
 _Candidate = Tuple[str, str]
@@ -136,7 +164,9 @@ def load_shared_library(env_value: Union[str, None, object] = _FROM_ENVIRONMENT,
         env_value = os.environ.get(ENV_VAR)
     candidates, notes = candidate_paths(env_value, package_dir, find_library)  # type: ignore[arg-type]
 
+    global loaded_path
     tried: List[str] = []
+    missing_openblas = False
     for path, origin in candidates:
         # A bare name (from find_library) is resolved by the dynamic linker; a path must exist.
         is_bare_name = os.sep not in path and not os.path.isabs(path)
@@ -146,12 +176,20 @@ def load_shared_library(env_value: Union[str, None, object] = _FROM_ENVIRONMENT,
         if not is_bare_name and os.path.isdir(path):
             tried.append("%s (%s): is a folder" % (path, origin))
             continue
+        missing = [] if is_bare_name else _missing_cpu_features(path)
+        if missing:
+            tried.append("%s (%s): built for CPUs with %s, which this CPU lacks (build a wheel for "
+                         "any x86-64 CPU with `GSAU_PORTABLE=1 make wheel` after removing "
+                         ".build-dist)" % (path, origin, ", ".join(missing)))
+            continue
         try:
             lib = ctypes.CDLL(path)
         except OSError as e:
             tried.append("%s (%s): %s" % (path, origin, e))
+            missing_openblas = missing_openblas or "libopenblas" in str(e)
             continue
         _check_abi(lib, path, expected_abi)
+        loaded_path = path
         return lib
 
     lines = ["gsau: cannot load the gsau shared library (libgsau). Paths tried:"]
@@ -159,6 +197,8 @@ def load_shared_library(env_value: Union[str, None, object] = _FROM_ENVIRONMENT,
     if not tried:
         lines.append("  (none)")
     lines.extend("  note: " + n for n in notes)
+    if missing_openblas:
+        lines.append(_OPENBLAS_HINT + ".")
     lines.append("Build it with `swift build -c release --product gsau` in the gsau repository, "
                  "or set %s to the library file or its folder." % ENV_VAR)
     raise ImportError("\n".join(lines))
