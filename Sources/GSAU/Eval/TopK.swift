@@ -84,9 +84,10 @@ struct TopKSelector {
 /// 2× slower end to end: Swift's generic SIMD operations did not compile to vector code here.)
 public func topK(scores: UnsafeBufferPointer<Float>, k: Int,
                  excluded: (Int32) -> Bool = { _ in false }) -> [(id: Int32, score: Float)] {
-    var selector = TopKSelector(k: k)
     let n = scores.count
     guard k > 0, n > 1, let base = scores.baseAddress else { return [] }
+    let k = min(k, n - 1)                                     // at most every real item (the selector reserves k)
+    var selector = TopKSelector(k: k)
     var i = 1
     while i < n && selector.count < k {                      // fill the heap
         if !excluded(Int32(i)) { selector.offer(id: Int32(i), score: base[i]) }

@@ -45,6 +45,13 @@ final class EvaluatorTests: XCTestCase {
         nanRow.withUnsafeBufferPointer { XCTAssertEqual(targetRank(row: $0.baseAddress!, count: 4, target: 1), 4) }
     }
 
+    func testAHugeKReturnsEveryItemWithoutReservingK() {
+        let scores: [Float] = [0, 0.3, 0.9, 0.1]
+        scores.withUnsafeBufferPointer { p in
+            XCTAssertEqual(topK(scores: p, k: Int.max).map(\.id), [2, 1, 3])      // was a trap: capacity Int.max
+        }
+    }
+
     func testTopKIsPartialSelectionWithExclusions() {
         var rng = TestRandom(seed: 7)
         let scores = (0..<1000).map { _ in Float(rng.uniform()) }
