@@ -31,7 +31,7 @@ installed="$site/gsau/lib/libgsau.so"
 if ldd "$installed" | grep -i -E 'swift|libdispatch|BlocksRuntime|Foundation'; then
     echo "test-wheel: the installed libgsau.so needs the Swift runtime" >&2; exit 1
 fi
-if ! ldd "$installed" | grep -E 'libopenblas.*=> ' | grep -F "$site/" | grep -q -F '/gsau.libs/'; then
+if ! ldd "$installed" | grep -E 'libopenblas.*=> ' | grep -F "$site/" | grep -F '/gsau.libs/' >/dev/null; then
     echo "test-wheel: the installed libgsau.so does not resolve OpenBLAS inside the wheel:" >&2
     ldd "$installed" >&2; exit 1
 fi
@@ -100,7 +100,9 @@ if [ -n "$swift" ]; then
     toolchain=$(dirname "$(dirname "$(dirname "$(readlink -f "$swift")")")")   # <toolchain>/usr/bin/swift
     [ "$toolchain" != / ] && hide+=("$toolchain")
 fi
-system_blas=$(ldconfig -p | awk '/libopenblas\.so\.0 .*x86-64|libopenblas\.so\.0 / {print $NF; exit}')
+# awk reads all of ldconfig's output (an early exit would end ldconfig by SIGPIPE, and pipefail
+# would turn that into a failure of this script).
+system_blas=$(ldconfig -p | awk '!found && /libopenblas\.so\.0 .*x86-64|libopenblas\.so\.0 / {print $NF; found = 1}')
 if [ -n "$system_blas" ]; then
     blas_dir=$(dirname "$(readlink -f "$system_blas")")
     case "$(basename "$blas_dir")" in *openblas*) hide+=("$blas_dir");; esac   # never a shared lib folder
