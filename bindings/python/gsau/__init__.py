@@ -148,6 +148,59 @@ def _choice(name: str, value: Any, choices: Mapping[str, int]) -> int:
         raise ValueError("unknown %s %r; expected one of %s" % (name, value, valid)) from None
 
 
+def _flag(name: str, value: Any) -> bool:
+    """A bool argument: bool or numpy.bool_ only (``"no"``, ``0`` or ``1.0`` raise TypeError)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError("%s must be a bool (True or False), not %s %r"
+                        % (name, type(value).__name__, value))
+    return bool(value)
+
+
+def _sniff_sequence_file(path: Union[str, bytes]) -> None:
+    """Refuses a file given as ``format="sequence"`` whose first lines are plainly another format
+    (a RecBole or CSV header, or tab-separated ``user item timestamp`` rows), which the sequence
+    reader would take as items. Files that cannot be opened are left to the library (OSError)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return
+    lines = [ln for ln in head.decode("utf-8", "replace").splitlines() if ln.strip()][:20]
+    if not lines or len(head) == (1 << 16) and len(lines) < 2:
+        return
+    first = lines[0]
+    fields = first.split("\t") if "\t" in first else first.split()
+    if any(":" in f and f.split(":", 1)[1] in ("token", "float", "token_seq", "float_seq")
+           for f in fields):
+        raise MalformedInputError(
+            "%s: format='sequence', but the first line is a RecBole atomic header (%r); use "
+            "format='atomic' or 'auto'" % (os.fsdecode(path), first), _capi.GSAU_E_MALFORMED_INPUT)
+    if "," in first and not any(c.isspace() for c in first.strip()):
+        raise MalformedInputError(
+            "%s: format='sequence', but the first line is comma-separated (%r); use format='csv' "
+            "or 'auto'" % (os.fsdecode(path), first), _capi.GSAU_E_MALFORMED_INPUT)
+    rows = [ln.split("\t") for ln in lines]
+    if all(len(r) == 3 for r in rows) and all(_timestamp_like(r[2]) for r in rows):
+        raise MalformedInputError(
+            "%s: format='sequence', but the lines are tab-separated 'user item timestamp' rows "
+            "(first: %r), whose timestamps would be read as items; use format='atomic' (with a "
+            "RecBole header), 'csv', or Dataset.from_arrays" % (os.fsdecode(path), first),
+            _capi.GSAU_E_MALFORMED_INPUT)
+
+
+def _timestamp_like(field: str) -> bool:
+    """A field that reads as a time: a number with a fraction or exponent, or an integer of at
+    least 9 digits (Unix seconds since 1973)."""
+    f = field.strip()
+    try:
+        v = float(f)
+    except ValueError:
+        return False
+    if any(c in f for c in ".eE"):
+        return True
+    return abs(v) >= 1e8
+
+
 def _count(name: str, value: Any) -> int:
     if isinstance(value, bool) or not hasattr(type(value), "__index__"):
         raise TypeError("%s must be an int, not %s" % (name, type(value).__name__))
@@ -209,17 +262,28 @@ class Dataset(_Owner):
             else trains, no test split. ``"none"``: everything trains, no validation (train a
             fixed number of ``epochs``, e.g. the best epoch of a validated run).
 
+        Returns
+        -------
+        Dataset
+            The loaded dataset; its raw ids are strings (``fit`` on it gives string ids back
+            unless ``id_type`` says otherwise).
+
         Raises
         ------
         GSAUIOError (an OSError)
             The file cannot be read.
         MalformedInputError (a ValueError)
-            The content does not follow the format; the message names file and line.
+            The content does not follow the format; the message names file and line. With
+            ``format="sequence"``, also a file whose first line is plainly another format (a
+            RecBole or CSV header, tab-separated ``user item timestamp`` rows), rather than
+            reading its timestamps as items.
         TypeError, ValueError
             An argument of the wrong type or out of range.
         """
         given_path, raw_path = _encode_path(path)
         fmt = _choice("format", format, FORMATS)
+        if fmt == _capi.GSAU_FORMAT_SEQUENCE:
+            _sniff_sequence_file(given_path)
         min_user = _count("min_user_interactions", min_user_interactions)
         min_item = _count("min_item_interactions", min_item_interactions)
         refuse = _choice("short_users", short_users, SHORT_USER_POLICIES)
@@ -228,6 +292,7 @@ class Dataset(_Owner):
         self = cls.__new__(cls)
         self._handle = None  # close() is safe from here on, whatever fails below
         self._path = given_path
+        self._id_kinds = ("str", "str")
         self._options = {"format": format, "min_user_interactions": min_user,
                          "min_item_interactions": min_item, "short_users": short_users,
                          "hold_out": hold_out}
@@ -261,20 +326,39 @@ class Dataset(_Owner):
             Raw ids of any type (numpy arrays, lists, pandas Series, ...). Each id becomes a
             string: ``str`` as is, ``bytes`` decoded as UTF-8, anything else ``str(id)`` (so
             ``7`` and ``numpy.int64(7)`` are both the id ``"7"``; use the same ids in queries).
+            A model fit on integer ids gives ids back as int64 arrays. A missing id (None, NaN,
+            pandas NA) raises ValueError; a float array whose values are all integral is read
+            as integer ids, with a warning; other floats raise ValueError.
         timestamps : array-like of float, optional
             The order key of each interaction (converted to float64). ``None`` (default): the
             given order is the time order.
         min_user_interactions, min_item_interactions, short_users, hold_out
             As in :meth:`load`.
 
+        Returns
+        -------
+        Dataset
+            The dataset, which remembers whether each id column was integer (see
+            :meth:`gsau.GSAU.fit`).
+
         Raises
         ------
         ValueError
-            Arrays of different lengths, no interactions, an empty id, a non-finite timestamp
-            (InvalidArgumentError), or nothing left after filtering (MalformedInputError).
+            Arrays of different lengths, no interactions, a missing or empty id, float ids that
+            are not integral, a non-finite timestamp (InvalidArgumentError), or nothing left
+            after filtering (MalformedInputError).
+
+        Examples
+        --------
+        >>> import gsau
+        >>> users = [1, 1, 1, 2, 2, 2]
+        >>> items = [10, 11, 12, 10, 12, 13]
+        >>> with gsau.Dataset.from_arrays(users, items) as ds:
+        ...     ds.stats["n_users"], ds.stats["n_items"]
+        (2, 4)
         """
-        user_strs = _ids.id_strs(users, "users")
-        item_strs = _ids.id_strs(items, "items")
+        user_strs, user_kind = _ids.ids_and_kind(users, "users")
+        item_strs, item_kind = _ids.ids_and_kind(items, "items")
         n = len(user_strs)
         if len(item_strs) != n:
             raise ValueError("users and items must have the same length, got %d and %d"
@@ -298,6 +382,7 @@ class Dataset(_Owner):
         self = cls.__new__(cls)
         self._handle = None
         self._path = None
+        self._id_kinds = (user_kind, item_kind)
         self._options = {"min_user_interactions": min_user, "min_item_interactions": min_item,
                          "short_users": short_users, "hold_out": hold_out}
 
