@@ -274,7 +274,7 @@ def _histories(user_items: Any, timestamps: Any, n_users: int, scalar: bool) -> 
     if scalar:
         sequences, stamps = [user_items], [timestamps]
     else:
-        if isinstance(user_items, (str, bytes)) or np.ndim(user_items) == 0:
+        if isinstance(user_items, (str, bytes)) or not hasattr(user_items, "__len__"):
             raise TypeError("for an array of users, user_items is a sparse matrix or a list of "
                             "item sequences, one per user")
         sequences = list(user_items)
