@@ -1,14 +1,14 @@
 """gsau: Python binding of the gsau recommender engine (libgsau, a C-ABI shared library).
 
-    >>> import gsau
-    >>> gsau.version()
-    '0.1.0'
-    >>> with gsau.Dataset.load("data/beauty.txt", min_user_interactions=5,
-    ...                        min_item_interactions=5) as ds:
-    ...     ds.stats["n_users"]
-    22363
-    >>> model = gsau.GSAU("gsau-rec", epochs=50).fit("data/beauty.txt", min_interactions=5)
-    >>> ids, scores = model.recommend("42", N=10, filter_seen=True)
+Examples
+--------
+>>> import gsau
+>>> with gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt") as ds:
+...     ds.stats["n_users"], ds.stats["n_items"]
+(24, 20)
+>>> model = gsau.GSAU("gsau-rec", embedding_size=8, inner_size=16, epochs=1).fit(
+...     "Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False)
+>>> ids, scores = model.recommend("1", N=10)
 
 See :class:`gsau.GSAU` (module ``gsau.model``) for training and queries.
 
@@ -84,22 +84,55 @@ HOLD_OUTS: Mapping[str, int] = {
 # ── Library information ─────────────────────────────────────────────────────────────────────
 
 def version() -> str:
-    """The loaded library's version string, e.g. ``"0.1.0"``."""
+    """The loaded library's version string.
+
+    Returns
+    -------
+    str
+        ``GSAU_VERSION_STRING`` of the loaded library, e.g. ``"0.1.0"``.
+
+    Examples
+    --------
+    >>> import gsau
+    >>> gsau.version() == gsau.__version__
+    True
+    """
     return _capi.gsau_version_string().decode("utf-8")
 
 
 def abi_version() -> int:
-    """The loaded library's ABI version (``GSAU_ABI_VERSION``)."""
+    """The loaded library's ABI version.
+
+    Returns
+    -------
+    int
+        ``GSAU_ABI_VERSION``; importing gsau checks it equals the binding's.
+
+    Examples
+    --------
+    >>> import gsau
+    >>> gsau.abi_version()
+    1
+    """
     return int(_capi.gsau_abi_version())
 
 
 def system_info() -> Dict[str, Any]:
     """Runtime diagnostics of the loaded library.
 
-    Returns a dict with ``blas_core_name`` (str: the OpenBLAS kernel family, e.g. "Haswell"),
-    ``blas_threads`` (int: threads one matrix product is split over; OpenBLAS itself runs one
-    thread), ``hardware_threads`` (int: online CPUs) and ``blas_generic_fallback`` (bool: True
-    when OpenBLAS runs its slow generic kernels; see OPENBLAS_CORETYPE in the gsau README).
+    Returns
+    -------
+    dict
+        ``blas_core_name`` (str: the OpenBLAS kernel family, e.g. "Haswell"), ``blas_threads``
+        (int: threads one matrix product is split over; OpenBLAS itself runs one thread),
+        ``hardware_threads`` (int: online CPUs) and ``blas_generic_fallback`` (bool: True when
+        OpenBLAS runs its slow generic kernels; see OPENBLAS_CORETYPE in the gsau README).
+
+    Examples
+    --------
+    >>> import gsau
+    >>> sorted(gsau.system_info())
+    ['blas_core_name', 'blas_generic_fallback', 'blas_threads', 'hardware_threads']
     """
     info = _capi.sized(_capi.gsau_system_info)
     _capi._check(_capi.gsau_system_info_get(ctypes.byref(info)), "gsau_system_info_get")
@@ -109,9 +142,20 @@ def system_info() -> Dict[str, Any]:
 
 
 def variants() -> List[str]:
-    """The names of the model variants the loaded library trains (a new list, in the library's
-    order), e.g. ``"gsau-rec"``, ``"sasrec"``, ``"directau"``: the values :class:`GSAU` takes as
-    ``variant``."""
+    """The names of the model variants the loaded library trains.
+
+    Returns
+    -------
+    list of str
+        A new list, in the library's order, e.g. ``"gsau-rec"``, ``"sasrec"``, ``"directau"``:
+        the values :class:`GSAU` takes as ``variant``.
+
+    Examples
+    --------
+    >>> import gsau
+    >>> "gsau-rec" in gsau.variants()
+    True
+    """
     return [_capi.gsau_variant_name(i).decode("utf-8") for i in range(_capi.gsau_variant_count())]
 
 
@@ -218,9 +262,17 @@ class Dataset(_Owner):
     per user the last item is the test target, the second-to-last the validation target, the
     rest is training data.
 
-    Create one with :meth:`Dataset.load`. A dataset owns a library handle: release it with
-    :meth:`close` or a ``with`` block (garbage collection also closes it). Methods of a closed
-    dataset raise ValueError.
+    Create one with :meth:`Dataset.load` or :meth:`Dataset.from_arrays`. A dataset owns a
+    library handle: release it with :meth:`close` or a ``with`` block (garbage collection also
+    closes it). Methods of a closed dataset raise ValueError.
+
+    Examples
+    --------
+    >>> import gsau
+    >>> ds = gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt")
+    >>> ds.stats["n_test"]
+    24
+    >>> ds.close()
     """
 
     # Kept on the class so __del__ still works while the interpreter tears modules down.
@@ -279,6 +331,17 @@ class Dataset(_Owner):
             reading its timestamps as items.
         TypeError, ValueError
             An argument of the wrong type or out of range.
+
+        Examples
+        --------
+        >>> import gsau
+        >>> with gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.inter") as ds:
+        ...     ds.stats["n_users"]
+        24
+        >>> gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.inter", format="sequence")
+        Traceback (most recent call last):
+        ...
+        gsau.errors.MalformedInputError: ...: format='sequence', but the first line is a RecBole atomic header ...
         """
         given_path, raw_path = _encode_path(path)
         fmt = _choice("format", format, FORMATS)
@@ -332,7 +395,11 @@ class Dataset(_Owner):
         timestamps : array-like of float, optional
             The order key of each interaction (converted to float64). ``None`` (default): the
             given order is the time order.
-        min_user_interactions, min_item_interactions, short_users, hold_out
+        min_user_interactions, min_item_interactions : int
+            As in :meth:`load`.
+        short_users : {"drop", "refuse"}
+            As in :meth:`load`.
+        hold_out : {"leave-one-out", "last", "none"}
             As in :meth:`load`.
 
         Returns
@@ -407,11 +474,33 @@ class Dataset(_Owner):
 
     @property
     def closed(self) -> bool:
-        """True once :meth:`close` has been called."""
+        """True once :meth:`close` has been called.
+
+        Examples
+        --------
+        >>> import gsau
+        >>> with gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt") as ds:
+        ...     ds.closed
+        False
+        >>> ds.closed
+        True
+        """
         return getattr(self, "_handle", None) is None
 
     def close(self) -> None:
-        """Frees the library handle. Idempotent."""
+        """Frees the library handle. Idempotent; later use of the dataset raises ValueError.
+
+        Examples
+        --------
+        >>> import gsau
+        >>> ds = gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt")
+        >>> ds.close()
+        >>> ds.close()
+        >>> ds.stats
+        Traceback (most recent call last):
+        ...
+        ValueError: operation on a closed gsau.Dataset
+        """
         handle = getattr(self, "_handle", None)
         if handle is None:
             return
@@ -429,13 +518,30 @@ class Dataset(_Owner):
     @property
     def path(self) -> Union[str, bytes, None]:
         """The path the dataset was loaded from, as given to :meth:`load` (after os.fspath);
-        ``None`` for a dataset made by :meth:`from_arrays`."""
+        ``None`` for a dataset made by :meth:`from_arrays`.
+
+        Examples
+        --------
+        >>> import gsau
+        >>> with gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt") as ds:
+        ...     ds.path
+        'Tests/GSAUTests/Fixtures/parity/tiny.txt'
+        """
         return self._path
 
     @property
     def options(self) -> Dict[str, Any]:
         """The options the dataset was made with, as keyword arguments of :meth:`load` or
-        :meth:`from_arrays`."""
+        :meth:`from_arrays`.
+
+        Examples
+        --------
+        >>> import gsau
+        >>> with gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt",
+        ...                        min_user_interactions=3) as ds:
+        ...     ds.options["min_user_interactions"], ds.options["hold_out"]
+        (3, 'leave-one-out')
+        """
         return dict(self._options)
 
     @property
@@ -447,6 +553,14 @@ class Dataset(_Owner):
         ``n_test`` (one target per user each), ``n_sequential_train_examples`` (sum over users
         of n_u - 3), ``n_rows_read`` (interactions in the file), ``n_rows_removed_by_kcore``,
         ``n_users_dropped_short`` (users dropped for having fewer than 3 interactions).
+
+        Examples
+        --------
+        >>> import gsau
+        >>> with gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt") as ds:
+        ...     s = ds.stats
+        >>> s["n_users"], s["n_valid"], s["n_test"]
+        (24, 24, 24)
         """
         handle = self._require_open()
         st = _capi.sized(_capi.gsau_dataset_stats)

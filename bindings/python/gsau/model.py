@@ -1,17 +1,25 @@
-"""The GSAU recommender, in the style of ``implicit``: construct with hyperparameters, ``fit`` on
-interactions, then ``recommend`` / ``recommend_sequence`` / ``similar_items`` with raw ids.
-
-    >>> from gsau import GSAU
-    >>> model = GSAU("gsau-rec", epochs=50).fit("data/beauty.txt", min_interactions=5)
-    >>> ids, scores = model.recommend("42", N=10, filter_seen=True)
-    >>> model.save("beauty.gsau")
-    >>> same = GSAU.load("beauty.gsau")
+"""The GSAU recommender, with the conventions of ``implicit``: construct with hyperparameters,
+``fit`` on interactions, then ``recommend`` / ``similar_items`` (implicit's names and semantics)
+and ``recommend_sequence`` with raw ids.
 
 Ids. Users and items are known by their raw ids, which the library stores as strings: ids given
 to ``fit`` and to queries become strings the same way (``str`` as is, ``bytes`` decoded as UTF-8,
-anything else ``str(id)``, so ``7`` and ``numpy.int64(7)`` are the id ``"7"``). Returned item ids
-are those strings (numpy arrays of dtype object). An id the model does not know raises
-:class:`gsau.UnknownIDError`, a ``KeyError`` whose message names the id.
+anything else ``str(id)``, so ``7`` and ``numpy.int64(7)`` are the id ``"7"``). Ids come back in
+the type they went in: a model fit on integer ids returns int64 arrays, otherwise arrays of dtype
+object holding str (``GSAU.id_types``; ``id_type=`` of ``fit`` and ``load`` chooses). An id the
+model does not know raises :class:`gsau.UnknownIDError`, a ``KeyError`` whose message names it.
+
+Examples
+--------
+>>> import numpy as np
+>>> from gsau import GSAU
+>>> users = np.array([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3])
+>>> items = np.array([10, 11, 12, 13, 10, 12, 14, 15, 11, 13, 14, 15])
+>>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit((users, items),
+...                                                             show_progress=False)
+>>> ids, scores = model.recommend(1, N=2)
+>>> ids.dtype, len(ids)
+(dtype('int64'), 2)
 
 Thread safety. A fitted or loaded model is read-only: any number of threads may call
 ``recommend``, ``recommend_sequence``, ``similar_items``, ``evaluate``, ``item_embeddings``,
@@ -164,7 +172,9 @@ def _params_of(cfg: Any) -> Dict[str, Any]:
 class GSAU(_Owner):
     """A GSAU recommender (Graph-Sequential Alignment and Uniformity) or one of its variants.
 
-    Parameters (defaults as the paper's; ``.config`` returns the effective values)
+    Defaults are the paper's; :attr:`config` returns the effective values.
+
+    Parameters
     ----------
     variant : str
         The model variant (default ``"gsau-rec"``), one of :func:`gsau.variants`:
@@ -206,6 +216,15 @@ class GSAU(_Owner):
     stopped_early : bool
         True when the last :meth:`fit` was stopped by its callback (the model of the best epoch
         so far was kept).
+
+    Examples
+    --------
+    >>> from gsau import GSAU
+    >>> model = GSAU("gsau-rec", embedding_size=8, inner_size=16, epochs=1)
+    >>> model.fit("Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False)
+    <gsau.GSAU gsau-rec (24 users, 20 items)>
+    >>> model.recommend("1", N=3)[0].shape
+    (3,)
     """
 
     _not_picklable = ("a gsau.GSAU model cannot be pickled; use model.save(path) and "
@@ -258,9 +277,24 @@ class GSAU(_Owner):
         configuration is read from the library; ``epochs``, ``patience`` and ``num_threads``
         (properties of a training run, not of the model) are then None.
 
-        Raises InvalidArgumentError (a ValueError) when the library refuses the configuration
-        (an unknown variant, a value out of range; the message names it), as :meth:`fit`
-        would."""
+        Returns
+        -------
+        dict
+            The constructor's parameters and their effective values.
+
+        Raises
+        ------
+        InvalidArgumentError (a ValueError)
+            The library refuses the configuration (an unknown variant, a value out of range;
+            the message names it), as :meth:`fit` would.
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> c = GSAU("directau").config
+        >>> c["gamma"], c["graph_layers"]
+        (0.5, 2)
+        """
         cfg = _c_config(self._params)
         _capi._check(_capi.gsau_config_resolve(ctypes.byref(cfg)), "gsau_config_resolve")
         config = _params_of(cfg)
@@ -285,23 +319,23 @@ class GSAU(_Owner):
         data : path, Dataset, tuple of arrays, DataFrame or scipy.sparse matrix
             The interactions, one of:
 
-        * a path (str or os.PathLike): an interaction file, read with :meth:`Dataset.load`
-          (format from the name or first line: user-sequence lines, RecBole ``.inter``, CSV);
-        * a :class:`gsau.Dataset`;
-        * a tuple ``(users, items)`` or ``(users, items, timestamps)`` of equal-length arrays
-          (raw ids of any type; no timestamps = the given order is the time order);
-        * a pandas DataFrame with columns ``user``/``user_id``, ``item``/``item_id`` and,
-          optionally, a time column named ``timestamp``, ``timestamp:float``, ``time``,
-          ``ts``, ``datetime``, ``date``, ``event_time`` or ``created_at`` (numbers or
-          datetimes); another column that looks like a time raises ValueError naming the
-          columns, rather than being ignored;
-        * a scipy.sparse matrix, **users x items** (CSR preferred): row ``r`` is the user with
-          raw id ``r``, column ``c`` the item with raw id ``c`` (both as ids ``str(r)``,
-          ``str(c)`` in queries: ``recommend(3)`` or ``recommend("3")``), and every stored entry
-          is an interaction whose value is its order key (e.g. a timestamp). Ties keep the
-          stored order, so a 0/1 matrix orders each user's items by column. A matrix cannot
-          hold repeated interactions: use arrays for those. (In implicit the values are
-          confidences; gsau, a sequential model, reads only the order they give.)
+            * a path (str or os.PathLike): an interaction file, read with :meth:`Dataset.load`
+              (format from the name or first line: user-sequence lines, RecBole ``.inter``, CSV);
+            * a :class:`gsau.Dataset`;
+            * a tuple ``(users, items)`` or ``(users, items, timestamps)`` of equal-length arrays
+              (raw ids of any type; no timestamps = the given order is the time order);
+            * a pandas DataFrame with columns ``user``/``user_id``, ``item``/``item_id`` and,
+              optionally, a time column named ``timestamp``, ``timestamp:float``, ``time``,
+              ``ts``, ``datetime``, ``date``, ``event_time`` or ``created_at`` (numbers or
+              datetimes); another column that looks like a time raises ValueError naming the
+              columns, rather than being ignored;
+            * a scipy.sparse matrix, **users x items** (CSR preferred): row ``r`` is the user with
+              raw id ``r``, column ``c`` the item with raw id ``c`` (both as ids ``str(r)``,
+              ``str(c)`` in queries: ``recommend(3)`` or ``recommend("3")``), and every stored entry
+              is an interaction whose value is its order key (e.g. a timestamp). Ties keep the
+              stored order, so a 0/1 matrix orders each user's items by column. A matrix cannot
+              hold repeated interactions: use arrays for those. (In implicit the values are
+              confidences; gsau, a sequential model, reads only the order they give.)
 
         show_progress : bool
             A tqdm bar over the optimiser steps when tqdm is installed, else one line per epoch
@@ -355,6 +389,18 @@ class GSAU(_Owner):
             A configuration value out of range (the message names it) or an unknown variant.
         NumericalError
             The loss became non-finite.
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> users = ["ann"] * 4 + ["bob"] * 4
+        >>> items = ["tea", "cup", "pot", "jar", "tea", "pot", "mug", "jar"]
+        >>> epochs = []
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=2).fit(
+        ...     (users, items), show_progress=False,
+        ...     callback=lambda epoch, loss, valid: epochs.append(epoch))
+        >>> epochs, model.id_types
+        ([0, 1], {'user': 'str', 'item': 'str'})
         """
         self._require_open()
         if self._params["epochs"] is None:  # a loaded model: no run options to train with
@@ -428,8 +474,33 @@ class GSAU(_Owner):
     # -- checkpoints --
 
     def save(self, path: Any) -> None:
-        """Saves the model (configuration, id maps, histories, parameters) to ``path``
-        atomically: on failure an existing file there is left as it was."""
+        """Saves the model (configuration, id maps, histories, parameters) to a file.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file, written atomically: on failure an existing file there is left as it was.
+            :meth:`load` reads it back (ids as strings unless its ``id_type`` asks otherwise).
+
+        Raises
+        ------
+        GSAUIOError (an OSError)
+            The file cannot be written.
+        NumericalError
+            Non-finite parameters are refused.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from gsau import GSAU
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(
+        ...     "Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     model.save(os.path.join(tmp, "tiny.gsau"))
+        ...     same = GSAU.load(os.path.join(tmp, "tiny.gsau"))
+        >>> same.recommend("1", N=3)[0].tolist() == model.recommend("1", N=3)[0].tolist()
+        True
+        """
         _, raw = _encode_path(path)
         with _Use(self._fitted_handle()) as h:
             _capi._check(_capi.gsau_model_save(h.value, raw), "gsau_model_save")
@@ -456,24 +527,33 @@ class GSAU(_Owner):
         ``predicts_with_graph`` (``"true"``/``"false"``) and ``score``. It is not a checkpoint:
         :meth:`load` does not read it. See docs/CHECKPOINT.md, "Export".
 
-        Read it with the ``safetensors`` package::
-
-            >>> import json
-            >>> from safetensors import safe_open
-            >>> from safetensors.numpy import load_file
-            >>> t = load_file("model.safetensors")
-            >>> with safe_open("model.safetensors", framework="numpy") as f:
-            ...     meta = f.metadata()
-            >>> items = json.loads(meta["item_ids"])
-            >>> u = json.loads(meta["user_ids"]).index("42")
-            >>> scores = t["item_vectors"] @ t["user_vectors"][u] + t.get("item_bias", 0)
-
         Raises
         ------
         GSAUIOError (an OSError)
             The file cannot be written.
         ValueError
             The model is not fitted or is closed; the path is empty or not valid UTF-8.
+
+        Examples
+        --------
+        Read it with the ``safetensors`` package:
+
+        >>> import json, os, tempfile
+        >>> from safetensors import safe_open
+        >>> from safetensors.numpy import load_file
+        >>> from gsau import GSAU
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(
+        ...     "Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = os.path.join(tmp, "model.safetensors")
+        ...     model.export(path)
+        ...     t = load_file(path)
+        ...     with safe_open(path, framework="numpy") as f:
+        ...         meta = f.metadata()
+        >>> u = json.loads(meta["user_ids"]).index("1")
+        >>> scores = t["item_vectors"] @ t["user_vectors"][u] + t.get("item_bias", 0)
+        >>> scores.shape                            # row 0 is the padding item
+        (21,)
         """
         _, raw = _encode_path(path)
         with _Use(self._fitted_handle()) as h:
@@ -514,7 +594,7 @@ class GSAU(_Owner):
         >>> import os, tempfile
         >>> from gsau import GSAU
         >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(
-        ...     ([1, 1, 1, 2, 2, 2], [5, 6, 7, 5, 7, 8]), show_progress=False)
+        ...     ([1] * 4 + [2] * 4, [5, 6, 7, 8, 5, 7, 8, 9]), show_progress=False)
         >>> with tempfile.TemporaryDirectory() as tmp:
         ...     model.save(os.path.join(tmp, "m.gsau"))
         ...     as_str = GSAU.load(os.path.join(tmp, "m.gsau"))
@@ -552,17 +632,51 @@ class GSAU(_Owner):
 
     @property
     def fitted(self) -> bool:
-        """True when the model holds a trained or loaded model (and is not closed)."""
+        """True when the model holds a trained or loaded model (and is not closed).
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1)
+        >>> model.fitted
+        False
+        >>> model.fit("Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False).fitted
+        True
+        """
         return not self._closed and self._handle is not None
 
     @property
     def closed(self) -> bool:
-        """True once :meth:`close` has been called."""
+        """True once :meth:`close` has been called.
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> with GSAU() as model:
+        ...     model.closed
+        False
+        >>> model.closed
+        True
+        """
         return self._closed
 
     def close(self) -> None:
-        """Frees the library model. Idempotent. Queries running in other threads finish first;
-        any later use of this object raises ValueError."""
+        """Frees the library model. Idempotent.
+
+        Queries running in other threads finish first; any later use of this object raises
+        ValueError. A ``with`` block or garbage collection also closes it.
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(
+        ...     "Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False)
+        >>> model.close()
+        >>> model.recommend("1")
+        Traceback (most recent call last):
+        ...
+        ValueError: operation on a closed gsau.GSAU model
+        """
         if getattr(self, "_closed", True):
             return
         self._closed = True
@@ -590,7 +704,16 @@ class GSAU(_Owner):
         """Model facts (a new dict): ``n_users``, ``n_items``, ``embedding_size``,
         ``predicts_with_graph`` (bool), ``n_parameters``, ``best_epoch`` (0-based; -1 when
         unknown, e.g. a loaded model), ``epochs_run``, ``test_recall_at_10``,
-        ``test_ndcg_at_10`` (NaN when not evaluated)."""
+        ``test_ndcg_at_10`` (NaN when not evaluated).
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(
+        ...     "Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False)
+        >>> model.info["n_users"], model.info["n_items"], model.info["embedding_size"]
+        (24, 20, 8)
+        """
         with _Use(self._fitted_handle()) as h:
             return dict(h.info())
 
@@ -598,7 +721,16 @@ class GSAU(_Owner):
     def id_types(self) -> Dict[str, str]:
         """The type raw ids come back in, ``{"user": ..., "item": ...}``, each ``"int"`` (numpy
         int64 arrays) or ``"str"`` (dtype object holding str); see ``id_type`` of :meth:`fit`
-        and :meth:`load`. Queries take ids of either type (``7`` and ``"7"`` are one id)."""
+        and :meth:`load`. Queries take ids of either type (``7`` and ``"7"`` are one id).
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(
+        ...     ([1] * 4 + [2] * 4, list("abcdacde")), show_progress=False)
+        >>> model.id_types
+        {'user': 'int', 'item': 'str'}
+        """
         with _Use(self._fitted_handle()) as h:
             return {"user": h.id_kinds[0], "item": h.id_kinds[1]}
 
@@ -606,14 +738,32 @@ class GSAU(_Owner):
     def item_ids(self) -> np.ndarray:
         """The raw item ids, int64 or dtype object (:attr:`id_types`): ``item_ids[i]`` is row
         ``i`` of :attr:`item_factors` (row ``i + 1`` of :meth:`item_embeddings`). A new array
-        each time."""
+        each time.
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(
+        ...     "Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False)
+        >>> sorted(model.item_ids, key=int)[:3]
+        ['1', '2', '3']
+        """
         with _Use(self._fitted_handle()) as h:
             return h.typed_ids("item")[1:].copy()
 
     @property
     def user_ids(self) -> np.ndarray:
         """The raw ids of the users the model knows, int64 or dtype object (:attr:`id_types`):
-        ``user_ids[i]`` is row ``i`` of :attr:`user_factors`. A new array each time."""
+        ``user_ids[i]`` is row ``i`` of :attr:`user_factors`. A new array each time.
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(
+        ...     ([7] * 4 + [9] * 4, [1, 2, 3, 4, 1, 3, 4, 5]), show_progress=False)
+        >>> sorted(model.user_ids.tolist())
+        [7, 9]
+        """
         with _Use(self._fitted_handle()) as h:
             return h.typed_ids("user")[1:].copy()
 
@@ -648,7 +798,16 @@ class GSAU(_Owner):
         """The vectors users are scored with, float32 ``[n_users, embedding_size]``, row ``i``
         for ``user_ids[i]`` (implicit's ``user_factors``; :meth:`user_vectors` of every user).
         Sequence-scored models encode every user's history the first time (then cached with
-        the model); a new array each time. See :attr:`item_factors`."""
+        the model); a new array each time. See :attr:`item_factors`.
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(
+        ...     "Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False)
+        >>> model.user_factors.shape
+        (24, 8)
+        """
         with _Use(self._fitted_handle()) as h:
             table = h._factors.get("user")
             if table is None:
@@ -667,9 +826,27 @@ class GSAU(_Owner):
                  ks: Iterable[int] = (5, 10, 20, 50)) -> Dict[str, float]:
         """Full-ranking leave-one-out evaluation on the model's own data.
 
-        ``split`` is ``"test"`` or ``"valid"`` (``"validation"``). Returns
-        ``{"recall@K": ..., "mrr@K": ..., "ndcg@K": ..., "precision@K": ...}`` for each K in
-        ``ks`` (means over users, unrounded)."""
+        Parameters
+        ----------
+        split : {"test", "valid", "validation"}
+            The held-out targets to rank.
+        ks : int or iterable of int
+            The cut-offs (each > 0).
+
+        Returns
+        -------
+        dict
+            ``{"recall@K": ..., "mrr@K": ..., "ndcg@K": ..., "precision@K": ...}`` for each K
+            in ``ks`` (means over users, unrounded).
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(
+        ...     "Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False)
+        >>> sorted(model.evaluate("valid", ks=10))
+        ['mrr@10', 'ndcg@10', 'precision@10', 'recall@10']
+        """
         if not isinstance(split, str) or split not in _SPLITS:
             raise ValueError("split must be 'test' or 'valid', got %r" % (split,))
         if isinstance(ks, (int, np.integer)):
@@ -691,8 +868,22 @@ class GSAU(_Owner):
         return result
 
     def item_embeddings(self) -> np.ndarray:
-        """The item table used for scoring, float32 ``[n_items + 1, embedding_size]``; row 0 is
-        the padding item, row ``i`` the item ``item_ids[i - 1]``."""
+        """The item table used for scoring, with the padding row, as :meth:`export` writes it.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 ``[n_items + 1, embedding_size]``; row 0 is the padding item, row ``i`` the
+            item ``item_ids[i - 1]`` (:attr:`item_factors` is rows 1 onwards).
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(
+        ...     "Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False)
+        >>> model.item_embeddings().shape
+        (21, 8)
+        """
         with _Use(self._fitted_handle()) as h:
             info = h.info()
             out = np.empty((info["n_items"] + 1, info["embedding_size"]), dtype=np.float32)
@@ -702,10 +893,30 @@ class GSAU(_Owner):
             return out
 
     def user_vectors(self, users: Any) -> np.ndarray:
-        """The vectors the given users (raw ids) are scored with, float32
-        ``[len(users), embedding_size]`` (1-D for one user): ``recommend``'s score of an item is
-        the dot product with its row of :meth:`item_embeddings`. SASRec-scored models: the
-        encoder's output for the user's whole history; graph-scored: the user's LightGCN row."""
+        """The vectors the given users are scored with (rows of :attr:`user_factors`, computed
+        for these users only).
+
+        ``recommend``'s score of an item is the dot product with its row of
+        :attr:`item_factors`. SASRec-scored models: the encoder's output for the user's whole
+        history; graph-scored: the user's LightGCN row.
+
+        Parameters
+        ----------
+        users : raw user id, or a 1-D array/list of them
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 ``[len(users), embedding_size]``; 1-D for one user.
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(
+        ...     "Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False)
+        >>> model.user_vectors(["1", "2"]).shape, model.user_vectors("1").shape
+        ((2, 8), (8,))
+        """
         with _Use(self._fitted_handle()) as h:
             scalar, names = _id_list(users, "users")
             out = np.empty((len(names), h.info()["embedding_size"]), dtype=np.float32)
