@@ -200,10 +200,15 @@ def _flag(name: str, value: Any) -> bool:
     return bool(value)
 
 
-def _sniff_sequence_file(path: Union[str, bytes]) -> None:
-    """Refuses a file given as ``format="sequence"`` whose first lines are plainly another format
-    (a RecBole or CSV header, or tab-separated ``user item timestamp`` rows), which the sequence
-    reader would take as items. Files that cannot be opened are left to the library (OSError)."""
+def _sniff_sequence_file(path: Union[str, bytes], auto: bool = False) -> None:
+    """Refuses a file read as user sequences whose first lines are plainly another format (a
+    RecBole or CSV header, or tab-separated ``user item timestamp`` rows), which the sequence
+    reader would take as items. ``auto``: the format is "auto" and the name does not say
+    ``.inter`` or ``.csv``; the library then tells headers apart itself, so only the header-less
+    rows are checked. Files that cannot be opened are left to the library (OSError)."""
+    name = os.fsdecode(path)
+    if auto and name.lower().endswith((".inter", ".csv")):
+        return
     try:
         with open(path, "rb") as f:
             head = f.read(1 << 16)
@@ -214,21 +219,22 @@ def _sniff_sequence_file(path: Union[str, bytes]) -> None:
         return
     first = lines[0]
     fields = first.split("\t") if "\t" in first else first.split()
-    if any(":" in f and f.split(":", 1)[1] in ("token", "float", "token_seq", "float_seq")
+    given = "format='auto' reads this file as user sequences" if auto else "format='sequence'"
+    if not auto and any(":" in f and f.split(":", 1)[1] in ("token", "float", "token_seq", "float_seq")
            for f in fields):
         raise MalformedInputError(
             "%s: format='sequence', but the first line is a RecBole atomic header (%r); use "
             "format='atomic' or 'auto'" % (os.fsdecode(path), first), _capi.GSAU_E_MALFORMED_INPUT)
-    if "," in first and not any(c.isspace() for c in first.strip()):
+    if not auto and "," in first and not any(c.isspace() for c in first.strip()):
         raise MalformedInputError(
             "%s: format='sequence', but the first line is comma-separated (%r); use format='csv' "
             "or 'auto'" % (os.fsdecode(path), first), _capi.GSAU_E_MALFORMED_INPUT)
     rows = [ln.split("\t") for ln in lines]
     if all(len(r) == 3 for r in rows) and all(_timestamp_like(r[2]) for r in rows):
         raise MalformedInputError(
-            "%s: format='sequence', but the lines are tab-separated 'user item timestamp' rows "
-            "(first: %r), whose timestamps would be read as items; use format='atomic' (with a "
-            "RecBole header), 'csv', or Dataset.from_arrays" % (os.fsdecode(path), first),
+            "%s: %s, but the lines are tab-separated 'user item timestamp' rows (first: %r), "
+            "whose timestamps would be read as items; use format='atomic' (with a RecBole "
+            "header), 'csv', or Dataset.from_arrays" % (name, given, first),
             _capi.GSAU_E_MALFORMED_INPUT)
 
 
@@ -328,7 +334,8 @@ class Dataset(_Owner):
             The content does not follow the format; the message names file and line. With
             ``format="sequence"``, also a file whose first line is plainly another format (a
             RecBole or CSV header, tab-separated ``user item timestamp`` rows), rather than
-            reading its timestamps as items.
+            reading its timestamps as items; with ``format="auto"``, a file without a header
+            whose lines are tab-separated ``user item timestamp`` rows.
         TypeError, ValueError
             An argument of the wrong type or out of range.
 
@@ -345,8 +352,8 @@ class Dataset(_Owner):
         """
         given_path, raw_path = _encode_path(path)
         fmt = _choice("format", format, FORMATS)
-        if fmt == _capi.GSAU_FORMAT_SEQUENCE:
-            _sniff_sequence_file(given_path)
+        if fmt in (_capi.GSAU_FORMAT_SEQUENCE, _capi.GSAU_FORMAT_AUTO):
+            _sniff_sequence_file(given_path, auto=fmt == _capi.GSAU_FORMAT_AUTO)
         min_user = _count("min_user_interactions", min_user_interactions)
         min_item = _count("min_item_interactions", min_item_interactions)
         refuse = _choice("short_users", short_users, SHORT_USER_POLICIES)

@@ -305,6 +305,13 @@ def test_sequence_format_refuses_other_formats(tmp_path, repo):
                             for i in (1, 2, 3)))
     with pytest.raises(ValueError, match="timestamp"):
         gsau.Dataset.load(rows, format="sequence")
+    with pytest.raises(gsau.MalformedInputError, match="format='auto'.*timestamp"):
+        gsau.Dataset.load(rows)                                       # auto would read sequences
+    atomic_rows = tmp_path / "rows.inter"                             # the name says otherwise
+    atomic_rows.write_text(rows.read_text())
+    with pytest.raises(gsau.MalformedInputError) as e:               # the library's own message
+        gsau.Dataset.load(atomic_rows)
+    assert "format='auto'" not in str(e.value)
     floats = tmp_path / "floats.txt"
     floats.write_text("1\t2\t3.5\n1\t3\t4.5\n")
     with pytest.raises(ValueError, match="timestamp"):
@@ -314,6 +321,8 @@ def test_sequence_format_refuses_other_formats(tmp_path, repo):
     with pytest.raises(ValueError, match="comma"):
         gsau.Dataset.load(csv, format="sequence")
     with gsau.Dataset.load(TINY, format="sequence") as ds:           # a real sequence file
+        assert ds.stats["n_users"] == 24
+    with gsau.Dataset.load(atomic) as ds:                             # auto: the header decides
         assert ds.stats["n_users"] == 24
     small = tmp_path / "small.txt"                                    # tab-separated items
     small.write_text("1\t2\t3\t4\n2\t5\t6\t7\n")
