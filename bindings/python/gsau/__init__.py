@@ -1,14 +1,14 @@
 """gsau: Python binding of the gsau recommender engine (libgsau, a C-ABI shared library).
 
-    >>> import gsau
-    >>> gsau.version()
-    '0.1.0'
-    >>> with gsau.Dataset.load("data/beauty.txt", min_user_interactions=5,
-    ...                        min_item_interactions=5) as ds:
-    ...     ds.stats["n_users"]
-    22363
-    >>> model = gsau.GSAU("gsau-rec", epochs=50).fit("data/beauty.txt", min_interactions=5)
-    >>> ids, scores = model.recommend("42", N=10, filter_seen=True)
+Examples
+--------
+>>> import gsau
+>>> with gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt") as ds:
+...     ds.stats["n_users"], ds.stats["n_items"]
+(24, 20)
+>>> model = gsau.GSAU("gsau-rec", embedding_size=8, inner_size=16, epochs=1).fit(
+...     "Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False)
+>>> ids, scores = model.recommend("1", N=10)
 
 See :class:`gsau.GSAU` (module ``gsau.model``) for training and queries.
 
@@ -84,22 +84,55 @@ HOLD_OUTS: Mapping[str, int] = {
 # ── Library information ─────────────────────────────────────────────────────────────────────
 
 def version() -> str:
-    """The loaded library's version string, e.g. ``"0.1.0"``."""
+    """The loaded library's version string.
+
+    Returns
+    -------
+    str
+        ``GSAU_VERSION_STRING`` of the loaded library, e.g. ``"0.1.0"``.
+
+    Examples
+    --------
+    >>> import gsau
+    >>> gsau.version() == gsau.__version__
+    True
+    """
     return _capi.gsau_version_string().decode("utf-8")
 
 
 def abi_version() -> int:
-    """The loaded library's ABI version (``GSAU_ABI_VERSION``)."""
+    """The loaded library's ABI version.
+
+    Returns
+    -------
+    int
+        ``GSAU_ABI_VERSION``; importing gsau checks it equals the binding's.
+
+    Examples
+    --------
+    >>> import gsau
+    >>> gsau.abi_version()
+    1
+    """
     return int(_capi.gsau_abi_version())
 
 
 def system_info() -> Dict[str, Any]:
     """Runtime diagnostics of the loaded library.
 
-    Returns a dict with ``blas_core_name`` (str: the OpenBLAS kernel family, e.g. "Haswell"),
-    ``blas_threads`` (int: threads one matrix product is split over; OpenBLAS itself runs one
-    thread), ``hardware_threads`` (int: online CPUs) and ``blas_generic_fallback`` (bool: True
-    when OpenBLAS runs its slow generic kernels; see OPENBLAS_CORETYPE in the gsau README).
+    Returns
+    -------
+    dict
+        ``blas_core_name`` (str: the OpenBLAS kernel family, e.g. "Haswell"), ``blas_threads``
+        (int: threads one matrix product is split over; OpenBLAS itself runs one thread),
+        ``hardware_threads`` (int: online CPUs) and ``blas_generic_fallback`` (bool: True when
+        OpenBLAS runs its slow generic kernels; see OPENBLAS_CORETYPE in the gsau README).
+
+    Examples
+    --------
+    >>> import gsau
+    >>> sorted(gsau.system_info())
+    ['blas_core_name', 'blas_generic_fallback', 'blas_threads', 'hardware_threads']
     """
     info = _capi.sized(_capi.gsau_system_info)
     _capi._check(_capi.gsau_system_info_get(ctypes.byref(info)), "gsau_system_info_get")
@@ -109,9 +142,20 @@ def system_info() -> Dict[str, Any]:
 
 
 def variants() -> List[str]:
-    """The names of the model variants the loaded library trains (a new list, in the library's
-    order), e.g. ``"gsau-rec"``, ``"sasrec"``, ``"directau"``: the values :class:`GSAU` takes as
-    ``variant``."""
+    """The names of the model variants the loaded library trains.
+
+    Returns
+    -------
+    list of str
+        A new list, in the library's order, e.g. ``"gsau-rec"``, ``"sasrec"``, ``"directau"``:
+        the values :class:`GSAU` takes as ``variant``.
+
+    Examples
+    --------
+    >>> import gsau
+    >>> "gsau-rec" in gsau.variants()
+    True
+    """
     return [_capi.gsau_variant_name(i).decode("utf-8") for i in range(_capi.gsau_variant_count())]
 
 
@@ -148,6 +192,65 @@ def _choice(name: str, value: Any, choices: Mapping[str, int]) -> int:
         raise ValueError("unknown %s %r; expected one of %s" % (name, value, valid)) from None
 
 
+def _flag(name: str, value: Any) -> bool:
+    """A bool argument: bool or numpy.bool_ only (``"no"``, ``0`` or ``1.0`` raise TypeError)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError("%s must be a bool (True or False), not %s %r"
+                        % (name, type(value).__name__, value))
+    return bool(value)
+
+
+def _sniff_sequence_file(path: Union[str, bytes], auto: bool = False) -> None:
+    """Refuses a file read as user sequences whose first lines are plainly another format (a
+    RecBole or CSV header, or tab-separated ``user item timestamp`` rows), which the sequence
+    reader would take as items. ``auto``: the format is "auto" and the name does not say
+    ``.inter`` or ``.csv``; the library then tells headers apart itself, so only the header-less
+    rows are checked. Files that cannot be opened are left to the library (OSError)."""
+    name = os.fsdecode(path)
+    if auto and name.lower().endswith((".inter", ".csv")):
+        return
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return
+    lines = [ln for ln in head.decode("utf-8", "replace").splitlines() if ln.strip()][:20]
+    if not lines or len(head) == (1 << 16) and len(lines) < 2:
+        return
+    first = lines[0]
+    fields = first.split("\t") if "\t" in first else first.split()
+    given = "format='auto' reads this file as user sequences" if auto else "format='sequence'"
+    if not auto and any(":" in f and f.split(":", 1)[1] in ("token", "float", "token_seq", "float_seq")
+           for f in fields):
+        raise MalformedInputError(
+            "%s: format='sequence', but the first line is a RecBole atomic header (%r); use "
+            "format='atomic' or 'auto'" % (os.fsdecode(path), first), _capi.GSAU_E_MALFORMED_INPUT)
+    if not auto and "," in first and not any(c.isspace() for c in first.strip()):
+        raise MalformedInputError(
+            "%s: format='sequence', but the first line is comma-separated (%r); use format='csv' "
+            "or 'auto'" % (os.fsdecode(path), first), _capi.GSAU_E_MALFORMED_INPUT)
+    rows = [ln.split("\t") for ln in lines]
+    if all(len(r) == 3 for r in rows) and all(_timestamp_like(r[2]) for r in rows):
+        raise MalformedInputError(
+            "%s: %s, but the lines are tab-separated 'user item timestamp' rows (first: %r), "
+            "whose timestamps would be read as items; use format='atomic' (with a RecBole "
+            "header), 'csv', or Dataset.from_arrays" % (name, given, first),
+            _capi.GSAU_E_MALFORMED_INPUT)
+
+
+def _timestamp_like(field: str) -> bool:
+    """A field that reads as a time: a number with a fraction or exponent, or an integer of at
+    least 9 digits (Unix seconds since 1973)."""
+    f = field.strip()
+    try:
+        v = float(f)
+    except ValueError:
+        return False
+    if any(c in f for c in ".eE"):
+        return True
+    return abs(v) >= 1e8
+
+
 def _count(name: str, value: Any) -> int:
     if isinstance(value, bool) or not hasattr(type(value), "__index__"):
         raise TypeError("%s must be an int, not %s" % (name, type(value).__name__))
@@ -165,9 +268,17 @@ class Dataset(_Owner):
     per user the last item is the test target, the second-to-last the validation target, the
     rest is training data.
 
-    Create one with :meth:`Dataset.load`. A dataset owns a library handle: release it with
-    :meth:`close` or a ``with`` block (garbage collection also closes it). Methods of a closed
-    dataset raise ValueError.
+    Create one with :meth:`Dataset.load` or :meth:`Dataset.from_arrays`. A dataset owns a
+    library handle: release it with :meth:`close` or a ``with`` block (garbage collection also
+    closes it). Methods of a closed dataset raise ValueError.
+
+    Examples
+    --------
+    >>> import gsau
+    >>> ds = gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt")
+    >>> ds.stats["n_test"]
+    24
+    >>> ds.close()
     """
 
     # Kept on the class so __del__ still works while the interpreter tears modules down.
@@ -209,17 +320,40 @@ class Dataset(_Owner):
             else trains, no test split. ``"none"``: everything trains, no validation (train a
             fixed number of ``epochs``, e.g. the best epoch of a validated run).
 
+        Returns
+        -------
+        Dataset
+            The loaded dataset; its raw ids are strings (``fit`` on it gives string ids back
+            unless ``id_type`` says otherwise).
+
         Raises
         ------
         GSAUIOError (an OSError)
             The file cannot be read.
         MalformedInputError (a ValueError)
-            The content does not follow the format; the message names file and line.
+            The content does not follow the format; the message names file and line. With
+            ``format="sequence"``, also a file whose first line is plainly another format (a
+            RecBole or CSV header, tab-separated ``user item timestamp`` rows), rather than
+            reading its timestamps as items; with ``format="auto"``, a file without a header
+            whose lines are tab-separated ``user item timestamp`` rows.
         TypeError, ValueError
             An argument of the wrong type or out of range.
+
+        Examples
+        --------
+        >>> import gsau
+        >>> with gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.inter") as ds:
+        ...     ds.stats["n_users"]
+        24
+        >>> gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.inter", format="sequence")
+        Traceback (most recent call last):
+        ...
+        gsau.errors.MalformedInputError: ...: format='sequence', but the first line is a RecBole atomic header ...
         """
         given_path, raw_path = _encode_path(path)
         fmt = _choice("format", format, FORMATS)
+        if fmt in (_capi.GSAU_FORMAT_SEQUENCE, _capi.GSAU_FORMAT_AUTO):
+            _sniff_sequence_file(given_path, auto=fmt == _capi.GSAU_FORMAT_AUTO)
         min_user = _count("min_user_interactions", min_user_interactions)
         min_item = _count("min_item_interactions", min_item_interactions)
         refuse = _choice("short_users", short_users, SHORT_USER_POLICIES)
@@ -228,6 +362,7 @@ class Dataset(_Owner):
         self = cls.__new__(cls)
         self._handle = None  # close() is safe from here on, whatever fails below
         self._path = given_path
+        self._id_kinds = ("str", "str")
         self._options = {"format": format, "min_user_interactions": min_user,
                          "min_item_interactions": min_item, "short_users": short_users,
                          "hold_out": hold_out}
@@ -261,20 +396,43 @@ class Dataset(_Owner):
             Raw ids of any type (numpy arrays, lists, pandas Series, ...). Each id becomes a
             string: ``str`` as is, ``bytes`` decoded as UTF-8, anything else ``str(id)`` (so
             ``7`` and ``numpy.int64(7)`` are both the id ``"7"``; use the same ids in queries).
+            A model fit on integer ids gives ids back as int64 arrays. A missing id (None, NaN,
+            pandas NA) raises ValueError; a float array whose values are all integral is read
+            as integer ids, with a warning; other floats raise ValueError.
         timestamps : array-like of float, optional
             The order key of each interaction (converted to float64). ``None`` (default): the
             given order is the time order.
-        min_user_interactions, min_item_interactions, short_users, hold_out
+        min_user_interactions, min_item_interactions : int
             As in :meth:`load`.
+        short_users : {"drop", "refuse"}
+            As in :meth:`load`.
+        hold_out : {"leave-one-out", "last", "none"}
+            As in :meth:`load`.
+
+        Returns
+        -------
+        Dataset
+            The dataset, which remembers whether each id column was integer (see
+            :meth:`gsau.GSAU.fit`).
 
         Raises
         ------
         ValueError
-            Arrays of different lengths, no interactions, an empty id, a non-finite timestamp
-            (InvalidArgumentError), or nothing left after filtering (MalformedInputError).
+            Arrays of different lengths, no interactions, a missing or empty id, float ids that
+            are not integral, a non-finite timestamp (InvalidArgumentError), or nothing left
+            after filtering (MalformedInputError).
+
+        Examples
+        --------
+        >>> import gsau
+        >>> users = [1, 1, 1, 2, 2, 2]
+        >>> items = [10, 11, 12, 10, 12, 13]
+        >>> with gsau.Dataset.from_arrays(users, items) as ds:
+        ...     ds.stats["n_users"], ds.stats["n_items"]
+        (2, 4)
         """
-        user_strs = _ids.id_strs(users, "users")
-        item_strs = _ids.id_strs(items, "items")
+        user_strs, user_kind = _ids.ids_and_kind(users, "users")
+        item_strs, item_kind = _ids.ids_and_kind(items, "items")
         n = len(user_strs)
         if len(item_strs) != n:
             raise ValueError("users and items must have the same length, got %d and %d"
@@ -298,6 +456,7 @@ class Dataset(_Owner):
         self = cls.__new__(cls)
         self._handle = None
         self._path = None
+        self._id_kinds = (user_kind, item_kind)
         self._options = {"min_user_interactions": min_user, "min_item_interactions": min_item,
                          "short_users": short_users, "hold_out": hold_out}
 
@@ -322,11 +481,33 @@ class Dataset(_Owner):
 
     @property
     def closed(self) -> bool:
-        """True once :meth:`close` has been called."""
+        """True once :meth:`close` has been called.
+
+        Examples
+        --------
+        >>> import gsau
+        >>> with gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt") as ds:
+        ...     ds.closed
+        False
+        >>> ds.closed
+        True
+        """
         return getattr(self, "_handle", None) is None
 
     def close(self) -> None:
-        """Frees the library handle. Idempotent."""
+        """Frees the library handle. Idempotent; later use of the dataset raises ValueError.
+
+        Examples
+        --------
+        >>> import gsau
+        >>> ds = gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt")
+        >>> ds.close()
+        >>> ds.close()
+        >>> ds.stats
+        Traceback (most recent call last):
+        ...
+        ValueError: operation on a closed gsau.Dataset
+        """
         handle = getattr(self, "_handle", None)
         if handle is None:
             return
@@ -344,13 +525,30 @@ class Dataset(_Owner):
     @property
     def path(self) -> Union[str, bytes, None]:
         """The path the dataset was loaded from, as given to :meth:`load` (after os.fspath);
-        ``None`` for a dataset made by :meth:`from_arrays`."""
+        ``None`` for a dataset made by :meth:`from_arrays`.
+
+        Examples
+        --------
+        >>> import gsau
+        >>> with gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt") as ds:
+        ...     ds.path
+        'Tests/GSAUTests/Fixtures/parity/tiny.txt'
+        """
         return self._path
 
     @property
     def options(self) -> Dict[str, Any]:
         """The options the dataset was made with, as keyword arguments of :meth:`load` or
-        :meth:`from_arrays`."""
+        :meth:`from_arrays`.
+
+        Examples
+        --------
+        >>> import gsau
+        >>> with gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt",
+        ...                        min_user_interactions=3) as ds:
+        ...     ds.options["min_user_interactions"], ds.options["hold_out"]
+        (3, 'leave-one-out')
+        """
         return dict(self._options)
 
     @property
@@ -362,6 +560,14 @@ class Dataset(_Owner):
         ``n_test`` (one target per user each), ``n_sequential_train_examples`` (sum over users
         of n_u - 3), ``n_rows_read`` (interactions in the file), ``n_rows_removed_by_kcore``,
         ``n_users_dropped_short`` (users dropped for having fewer than 3 interactions).
+
+        Examples
+        --------
+        >>> import gsau
+        >>> with gsau.Dataset.load("Tests/GSAUTests/Fixtures/parity/tiny.txt") as ds:
+        ...     s = ds.stats
+        >>> s["n_users"], s["n_valid"], s["n_test"]
+        (24, 24, 24)
         """
         handle = self._require_open()
         st = _capi.sized(_capi.gsau_dataset_stats)

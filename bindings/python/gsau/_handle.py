@@ -18,7 +18,7 @@ from typing import Any, Dict, Optional, TypeVar
 
 import numpy as np
 
-from . import _capi
+from . import _capi, _ids
 
 _O = TypeVar("_O", bound="_Owner")
 
@@ -54,14 +54,19 @@ class _ModelHandle:
 
     _free = _capi.gsau_model_free  # on the class: usable while modules are torn down
 
-    def __init__(self, value: int) -> None:
+    def __init__(self, value: int, id_kinds: Any = ("str", "str")) -> None:
         self.value: Optional[int] = value
+        #: ("int" or "str" for the users' raw ids, the same for the items'): the type queries
+        #: give ids back in (see gsau._ids.typed_ids).
+        self.id_kinds = tuple(id_kinds)
         self._lock = threading.Lock()
         self._users = 0
         self._closed = False
         self._info: Optional[Dict[str, Any]] = None
         self._item_ids: Optional[np.ndarray] = None
         self._user_ids: Optional[np.ndarray] = None
+        self._typed: Dict[str, np.ndarray] = {}
+        self._factors: Dict[str, np.ndarray] = {}
 
     def acquire(self) -> None:
         with self._lock:
@@ -132,6 +137,20 @@ class _ModelHandle:
             self._user_ids = self._id_table(_capi.gsau_model_user_id, self.info()["n_users"],
                                             "gsau_model_user_id")
         return self._user_ids
+
+    def typed_ids(self, what: str) -> np.ndarray:
+        """The raw ids of ``what`` ("user" or "item") by index, in the kind the model records:
+        int64 with -1 at index 0 (the padding), or dtype object with None there."""
+        table = self._typed.get(what)
+        if table is None:
+            strings = (self.user_ids() if what == "user" else self.item_ids())[1:]
+            kind = self.id_kinds[0 if what == "user" else 1]
+            body = _ids.typed_ids(strings, kind, what)
+            table = np.empty(len(body) + 1, dtype=body.dtype)
+            table[0] = -1 if kind == "int" else None
+            table[1:] = body
+            self._typed[what] = table
+        return table
 
 
 class _Use:

@@ -77,13 +77,13 @@ class MalformedInputError(GSAUError, ValueError):
     default_status = -4
 
 
-class CorruptFileError(GSAUError):
-    """GSAU_E_CORRUPT_FILE: a checkpoint failed validation."""
+class CorruptFileError(GSAUError, ValueError):
+    """GSAU_E_CORRUPT_FILE: a checkpoint failed validation (a damaged or foreign file)."""
 
     default_status = -5
 
 
-class VersionMismatchError(GSAUError):
+class VersionMismatchError(GSAUError, ValueError):
     """GSAU_E_VERSION_MISMATCH: a checkpoint or struct of an unsupported version."""
 
     default_status = -6

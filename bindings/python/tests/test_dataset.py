@@ -221,7 +221,7 @@ def test_bad_paths(path, exc, pattern):
 def test_error_classes():
     cases = [(gsau.InvalidArgumentError, -1, ValueError), (gsau.UnknownIDError, -2, KeyError),
              (gsau.GSAUIOError, -3, OSError), (gsau.MalformedInputError, -4, ValueError),
-             (gsau.CorruptFileError, -5, None), (gsau.VersionMismatchError, -6, None),
+             (gsau.CorruptFileError, -5, ValueError), (gsau.VersionMismatchError, -6, ValueError),
              (gsau.OutOfMemoryError, -7, MemoryError), (gsau.AbortedError, -8, None),
              (gsau.MisuseError, -9, None), (gsau.NumericalError, -10, None),
              (gsau.InternalError, -11, None)]

@@ -87,7 +87,7 @@ def test_dot_product_reproduces_the_top_10(exported):
         scores = W @ V[u] + b
         scores[0] = -np.inf                                      # padding is never recommended
         order = sorted(range(1, len(item_ids)), key=lambda i: (-scores[i], i))[:10]
-        ids, gsau_scores = model.recommend(user_ids[u], N=10, filter_seen=False)
+        ids, gsau_scores = model.recommend(user_ids[u], N=10, filter_already_liked_items=False)
         index = [item_ids.index(i) for i in ids]
         np.testing.assert_allclose(scores[index], gsau_scores, rtol=1e-5, atol=1e-6)
         for rank, (mine, theirs) in enumerate(zip(order, index)):

@@ -69,9 +69,12 @@ def graph():
     m.close()
 
 
-def same_results(a, b):
+def same_results(a, b, as_str=False):
+    """Equal (ids, scores); ``as_str`` compares ids as strings (int64 ids against str ids)."""
     (ia, sa), (ib, sb) = a, b
     assert ia.shape == ib.shape
+    if as_str:
+        ia, ib = [np.vectorize(str, otypes=[object])(x) if x.size else x for x in (ia, ib)]
     assert list(ia.ravel()) == list(ib.ravel())
     np.testing.assert_array_equal(sa, sb)
 
@@ -263,9 +266,11 @@ def test_fit_from_arrays_and_dataset_equal_the_file(rec):
         same_results(m.recommend(USERS, N=5), expected)
     ints = (np.array(users, dtype=np.int64), np.array(items, dtype=np.int32),
             np.arange(len(users), dtype=np.float64))             # integer ids, timestamps
-    with fit(data=ints) as m:
-        same_results(m.recommend(USERS, N=5), expected)
-        same_results(m.recommend([int(u) for u in USERS], N=5), expected)
+    with fit(data=ints) as m:                                   # int ids come back as int64
+        assert m.id_types == {"user": "int", "item": "int"}
+        assert m.recommend(USERS, N=5)[0].dtype == np.int64
+        same_results(m.recommend(USERS, N=5), expected, as_str=True)
+        same_results(m.recommend([int(u) for u in USERS], N=5), expected, as_str=True)
     with gsau.Dataset.from_arrays(users, items) as ds:
         assert ds.stats["n_users"] == 24 and ds.path is None
         with fit(data=ds) as m:
@@ -287,8 +292,9 @@ def test_fit_from_csr(rec):
                           shape=(25, 21))
     with fit(data=m) as model:
         assert model.info["n_users"] == 24 and model.info["n_items"] == 20
-        same_results(model.recommend(USERS, N=5), rec.recommend(USERS, N=5))
-        same_results(model.recommend(3, N=5), rec.recommend("3", N=5))
+        same_results(model.recommend(USERS, N=5), rec.recommend(USERS, N=5), as_str=True)
+        same_results(model.recommend(3, N=5), rec.recommend("3", N=5), as_str=True)
+        assert model.item_ids.dtype == np.int64 and model.user_ids.dtype == np.int64
 
 
 def test_fit_from_dataframe(rec):
@@ -474,13 +480,14 @@ def test_recommend_shapes_and_order(rec):
     assert ids3.shape == (1, 5)
     ids4, scores4 = rec.recommend([], N=5)
     assert ids4.shape == scores4.shape == (0, 5)
-    assert rec.recommend("1", N=1000)[0].shape == (20,)             # N clamped to n_items
-    assert rec.recommend(USERS[:2], N=1000)[0].shape == (2, 20)
+    assert rec.recommend("1", N=1000)[0].shape == (12,)             # 20 items less user 1's 8
+    assert rec.recommend("1", N=1000, filter_already_liked_items=False)[0].shape == (20,)
+    assert rec.recommend(USERS[:2], N=1000)[0].shape == (2, 20)     # N clamped to n_items
 
 
 def test_batch_equals_single(rec, graph):
     for model in (rec, graph):
-        for kwargs in ({}, {"filter_seen": True}, {"exclude": ["1", "2"]}):
+        for kwargs in ({}, {"filter_already_liked_items": False}, {"filter_items": ["1", "2"]}):
             ids, scores = model.recommend(USERS, N=7, **kwargs)
             for b, u in enumerate(USERS):
                 one_ids, one_scores = model.recommend(u, N=7, **kwargs)
@@ -492,13 +499,13 @@ def test_batch_equals_single(rec, graph):
 def test_filter_seen_removes_the_users_items(rec, graph):
     for model in (rec, graph):
         for u, history in HISTORIES.items():
-            ids, _ = model.recommend(u, N=20, filter_seen=True)
+            ids, _ = model.recommend(u, N=20, filter_already_liked_items=True)
             assert not set(ids) & set(history)
             assert len(ids) == 20 - len(set(history))
 
 
 def test_padding_when_filters_leave_fewer_than_N(rec):
-    ids, scores = rec.recommend(USERS, N=20, filter_seen=True)
+    ids, scores = rec.recommend(USERS, N=20, filter_already_liked_items=True)
     assert ids.shape == (24, 20)
     for b, u in enumerate(USERS):
         n = 20 - len(set(HISTORIES[u]))
@@ -508,18 +515,18 @@ def test_padding_when_filters_leave_fewer_than_N(rec):
 
 
 def test_items_and_exclude(rec):
-    ids, _ = rec.recommend("1", N=10, items=["1", "2", "3", 4])
+    ids, _ = rec.recommend("1", N=10, filter_already_liked_items=False, items=["1", "2", "3", 4])
     assert sorted(ids) == ["1", "2", "3", "4"]
-    ids, _ = rec.recommend("1", N=10, items=["1", "2", "3"], exclude=["2"])
+    ids, _ = rec.recommend("1", N=10, filter_already_liked_items=False, items=["1", "2", "3"], filter_items=["2"])
     assert sorted(ids) == ["1", "3"]
-    ids, _ = rec.recommend("1", N=20, exclude=np.array([5, 6, 7]))
+    ids, _ = rec.recommend("1", N=20, filter_already_liked_items=False, filter_items=np.array([5, 6, 7]))
     assert len(ids) == 17 and not {"5", "6", "7"} & set(ids)
-    ids, _ = rec.recommend("1", N=10, items="7")                    # a single id
+    ids, _ = rec.recommend("1", N=10, filter_already_liked_items=False, items="7")                    # a single id
     assert list(ids) == ["7"]
-    ids, scores = rec.recommend("1", N=10, items=[])                 # nothing allowed
+    ids, scores = rec.recommend("1", N=10, filter_already_liked_items=False, items=[])                 # nothing allowed
     assert ids.shape == scores.shape == (0,)
-    full_ids, full_scores = rec.recommend("1", N=20)
-    sub_ids, sub_scores = rec.recommend("1", N=20, items=list(full_ids[::2]))
+    full_ids, full_scores = rec.recommend("1", N=20, filter_already_liked_items=False)
+    sub_ids, sub_scores = rec.recommend("1", N=20, filter_already_liked_items=False, items=list(full_ids[::2]))
     assert list(sub_ids) == list(full_ids[::2])                      # same scores, same order
     np.testing.assert_array_equal(sub_scores, full_scores[::2])
 
@@ -528,7 +535,7 @@ def test_unknown_ids_raise_key_errors_naming_the_id(rec):
     for call in (lambda: rec.recommend("no-such-user"),
                  lambda: rec.recommend(["1", "no-such-user"]),
                  lambda: rec.recommend("1", items=["no-such-user"]),
-                 lambda: rec.recommend("1", exclude=["no-such-user"]),
+                 lambda: rec.recommend("1", filter_items=["no-such-user"]),
                  lambda: rec.similar_items("no-such-user"),
                  lambda: rec.recommend_sequence(["1", "no-such-user"])):
         with pytest.raises(KeyError) as e:
@@ -559,9 +566,9 @@ def test_recommend_sequence(rec):
     # A known user's whole history scores as the user does.
     for u in USERS[:5]:
         same_results(rec.recommend_sequence(HISTORIES[u], N=5), rec.recommend(u, N=5))
-    ids, _ = rec.recommend_sequence(["1", "2", "3"], N=20, filter_seen=True)
+    ids, _ = rec.recommend_sequence(["1", "2", "3"], N=20, filter_already_liked_items=True)
     assert len(ids) == 17 and not {"1", "2", "3"} & set(ids)
-    ids, _ = rec.recommend_sequence([1, 2], N=5, items_allowed=[7, 8, 9], exclude=[8])
+    ids, _ = rec.recommend_sequence([1, 2], N=5, items=[7, 8, 9], filter_items=[8])
     assert sorted(ids) == ["7", "9"]
     with pytest.raises(ValueError, match="empty"):
         rec.recommend_sequence([])
@@ -618,7 +625,7 @@ def read_score_file(path, fmt, users):
 def test_score_to_file_equals_recommend(rec, graph, tmp_path):
     many = [USERS[(7 * i) % len(USERS)] for i in range(300)]        # > one block of 256 users
     for model in (rec, graph):
-        for kwargs in ({}, {"filter_seen": True, "exclude": ["1", "2"]}):
+        for kwargs in ({}, {"filter_already_liked_items": False, "filter_items": ["1", "2"]}):
             for users in (None, many, USERS[:5]):
                 listed = list(model.user_ids) if users is None else users
                 ids, scores = model.recommend(listed, N=6, **kwargs)
@@ -637,7 +644,7 @@ def test_score_to_file_equals_recommend(rec, graph, tmp_path):
 
 def test_score_to_file_filters_and_all_items(rec, tmp_path):
     out = tmp_path / "s.jsonl"
-    rec.score_to_file(out, users=["1", "2"], N=1000, filter_seen=True, exclude=["3"])
+    rec.score_to_file(out, users=["1", "2"], N=1000, filter_already_liked_items=True, filter_items=["3"])
     for user, items, _ in read_score_file(out, "jsonl", ["1", "2"]):
         banned = set(HISTORIES[user]) | {"3"}
         assert not set(items) & banned and len(items) == 20 - len(banned)
@@ -650,7 +657,7 @@ def test_score_to_file_errors_leave_no_file(rec, tmp_path):
     with pytest.raises(gsau.UnknownIDError, match="no-such-user"):
         rec.score_to_file(out, users=["1", "no-such-user"])
     with pytest.raises(KeyError, match="no-such-item"):
-        rec.score_to_file(out, exclude=["no-such-item"])
+        rec.score_to_file(out, filter_items=["no-such-item"])
     with pytest.raises(ValueError, match="format"):
         rec.score_to_file(out, format="parquet")
     with pytest.raises(ValueError):
@@ -715,8 +722,8 @@ def test_save_load_round_trip(rec, graph, tmp_path):
         model.save(path)
         with GSAU.load(path) as loaded:
             same_results(loaded.recommend(USERS, N=10), model.recommend(USERS, N=10))
-            same_results(loaded.recommend(USERS, N=20, filter_seen=True),
-                         model.recommend(USERS, N=20, filter_seen=True))
+            same_results(loaded.recommend(USERS, N=20, filter_already_liked_items=True),
+                         model.recommend(USERS, N=20, filter_already_liked_items=True))
             same_results(loaded.similar_items("3", N=5), model.similar_items("3", N=5))
             assert loaded.evaluate() == model.evaluate()
             np.testing.assert_array_equal(loaded.item_embeddings(), model.item_embeddings())
@@ -827,7 +834,7 @@ def test_models_cannot_be_pickled(rec):
 
 def test_concurrent_queries_equal_single_threaded(rec, graph):
     def work(model):
-        out = [model.recommend(u, N=10, filter_seen=True) for u in USERS]
+        out = [model.recommend(u, N=10, filter_already_liked_items=True) for u in USERS]
         out.append(model.recommend(USERS, N=10))
         out += [model.similar_items(i, N=5) for i in ("1", "5", "9")]
         if not model.info["predicts_with_graph"]:
