@@ -5,6 +5,7 @@
 #   - patchelf (auditwheel repair sets the RPATH of the wheel's libgsau.so with it)
 #   - numpy, pytest and safetensors for the Python binding's tests (pip, user site when not root;
 #     safetensors reads the export back in test_export.py)
+#   - pandas and numpydoc: the binding's DataFrame tests and its docstring-format check (pip)
 #   - wheel and auditwheel for `make wheel` (pip; wheel gives setuptools < 70.1 its bdist_wheel)
 # Prints what it does; does nothing when everything is present.
 set -euo pipefail
@@ -27,7 +28,7 @@ fi
 
 PYTHON=${PYTHON:-python3}
 missing_py=()
-for module in numpy pytest safetensors wheel auditwheel; do
+for module in numpy pytest safetensors wheel auditwheel pandas numpydoc; do
     "$PYTHON" -c "import $module" >/dev/null 2>&1 || missing_py+=("$module")
 done
 if [ ${#missing_py[@]} -gt 0 ]; then
