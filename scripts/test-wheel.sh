@@ -80,12 +80,12 @@ except ImportError as e:
 info = gsau.system_info()
 model = gsau.GSAU("gsau-rec", epochs=1, random_state=7)
 model.fit("tiny.txt", show_progress=False)
-ids, scores = model.recommend("1", N=5, filter_seen=True)
+ids, scores = model.recommend("1", N=5, filter_already_liked_items=True)
 assert len(ids) == 5 and all(s1 >= s2 for s1, s2 in zip(scores, scores[1:])), (ids, scores)
 model.save("tiny.gsau")
 model.close()
 with gsau.GSAU.load("tiny.gsau") as served:
-    ids2, scores2 = served.recommend("1", N=5, filter_seen=True)
+    ids2, scores2 = served.recommend("1", N=5, filter_already_liked_items=True)
 assert list(ids2) == list(ids) and list(scores2) == list(scores), (ids, ids2, scores, scores2)
 print("test-wheel: gsau %s from %s" % (gsau.version(), _loader.loaded_path))
 print("test-wheel: OpenBLAS %s (core %s), fit 1 epoch on tiny.txt, top-5 for user 1: %s; "
