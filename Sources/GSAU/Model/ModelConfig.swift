@@ -29,6 +29,9 @@ public enum Variant: String, Sendable, CaseIterable {
     case bert4recU = "bert4rec-u"
     /// Ablation "replace sequential": GSAU(rec) with the BERT4Rec encoder instead of SASRec.
     case gsauRecBERT4Rec = "gsau-rec-bert4rec"
+    /// BERT4Rec(u) read as `gsau-rec-no-graph` reads SASRec(u): the BERT4Rec encoder alone,
+    /// cross-entropy of the normalised output + γ·uniformity (3 subsets), γ = 0.1.
+    case gsauRecBERT4RecNoGraph = "gsau-rec-bert4rec-no-graph"
 }
 
 /// Which transformer reads the item sequences.
@@ -147,11 +150,11 @@ public struct ModelConfig: Sendable, Equatable {
         case .bert4recU:
             useGraph = false; useSequential = true; sequentialLoss = .alignment
             userItemUniformity = true; predictWithGraph = false; alignPerLayer = false; gamma = 0.05
-        case .gsauRecBERT4Rec:
-            useGraph = true; useSequential = true; sequentialLoss = .normalizedCrossEntropy
+        case .gsauRecBERT4Rec, .gsauRecBERT4RecNoGraph:
+            useGraph = variant == .gsauRecBERT4Rec; useSequential = true; sequentialLoss = .normalizedCrossEntropy
             userItemUniformity = true; predictWithGraph = false; alignPerLayer = false; gamma = 0.1
         }
-        if [.bert4rec, .bert4recU, .gsauRecBERT4Rec].contains(variant) {
+        if [.bert4rec, .bert4recU, .gsauRecBERT4Rec, .gsauRecBERT4RecNoGraph].contains(variant) {
             // BERT4Rec.yaml: dropout 0.2 in both places (docs/MODEL.md §3.6).
             sequentialEncoder = .bert4rec; hiddenDropout = 0.2; attentionDropout = 0.2
         }

@@ -54,4 +54,5 @@ final class ObjectiveGradientTests: XCTestCase {
     func testBERT4RecCrossEntropyWithOutputBias() throws { try check(.bert4rec, dropout: 0.2) }
     func testBERT4RecAlignmentUniformity() throws { try check(.bert4recU, dropout: 0.2) }
     func testGSAURecWithBERT4RecEncoder() throws { try check(.gsauRecBERT4Rec, dropout: 0) }
+    func testBERT4RecEncoderWithoutGraph() throws { try check(.gsauRecBERT4RecNoGraph, dropout: 0.2) }
 }
