@@ -3,7 +3,7 @@
 #                  3 epochs, print validation/test metrics and top-10 recommendations for user 1
 #   make test      install what is missing, run every test: Swift, the C example, the Python binding
 #   make bench     benchmarks (results under bench/results/)
-#   make install   PREFIX=/usr/local (and DESTDIR): header, libgsau.so.1 with its links, gsau.pc, the CLI as gsau
+#   make install   PREFIX=/usr/local (and DESTDIR): header, libgsau.so.<ABI> with its links, gsau.pc, the CLI as gsau
 #   make dist      dist/: a self-contained libgsau.so (Swift runtime linked statically), header, gsau.pc
 #   make wheel     dist/gsau-<version>-py3-none-manylinux_<glibc>_<arch>.whl: the Python binding with that
 #                  libgsau.so and the OpenBLAS it links inside (pip install it anywhere with that glibc)

@@ -5,6 +5,10 @@ import Foundation  // manifest only (for the absolute path of the linker script)
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
 let environment = ProcessInfo.processInfo.environment
 let staticStdlib = environment["GSAU_STATIC_STDLIB"] == "1"
+// The SONAME's ABI number is GSAU_ABI_VERSION of include/gsau.h (the one place it is written).
+let header = (try? String(contentsOfFile: root + "/include/gsau.h", encoding: .utf8)) ?? ""
+let abiVersion = header.split(separator: "\n").first { $0.hasPrefix("#define GSAU_ABI_VERSION ") }?
+    .split(separator: " ").last.map(String.init) ?? "0"
 // The engine's elementwise kernels need AVX2/FMA to vectorise well (about 3× on GELU and softmax);
 // every x86-64 CPU since Haswell (2013) and Zen has them. GSAU_PORTABLE=1 builds for baseline x86-64.
 #if arch(x86_64)
@@ -37,7 +41,7 @@ let package = Package(
         .systemLibrary(name: "GSAUHeader", path: "Sources/GSAUHeader"),   // include/gsau.h for Swift
         .target(name: "GSAUCAPI", dependencies: ["GSAU", "GSAUHeader"],
                 linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(root)/gsau.map",
-                                               "-Xlinker", "-soname=libgsau.so.1"]   // GSAU_ABI_VERSION
+                                               "-Xlinker", "-soname=libgsau.so.\(abiVersion)"]
                                               + (staticStdlib ? ["-static-stdlib"] : []))]),
         .executableTarget(name: "gsau-cli",
                           dependencies: ["GSAU", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

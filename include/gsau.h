@@ -34,8 +34,11 @@
  *   - Handles are opaque. A NULL, freed or foreign handle passed to any call returns
  *     GSAU_E_MISUSE (never a crash). *_free functions accept NULL and freed handles (no-op).
  *   - Option and result structs begin with `uint32_t struct_size`; set it to sizeof(struct) (the
- *     *_init functions do) so the library can grow a struct without breaking old callers. Fields
- *     are only ever appended.
+ *     *_init functions do). Fields are only ever appended, and the library reads an appended
+ *     field only when struct_size covers it, so a caller that fills a struct itself keeps
+ *     working. An *_init function writes the whole current struct, so a struct that grows bumps
+ *     GSAU_ABI_VERSION: callers built against the older header keep the older library
+ *     (0.2 appended gsau_dataset_options.hold_out: ABI 2).
  *   - Strings are UTF-8 and NUL-terminated.
  *
  * Thread safety
@@ -77,13 +80,13 @@ extern "C" {
  * library: assert(gsau_abi_version() == GSAU_ABI_VERSION). The ABI version changes only when a
  * change breaks binary compatibility; it is the SONAME suffix (libgsau.so.<ABI>). */
 #define GSAU_VERSION_MAJOR 0
-#define GSAU_VERSION_MINOR 1
+#define GSAU_VERSION_MINOR 2
 #define GSAU_VERSION_PATCH 0
 #define GSAU_VERSION_NUMBER (GSAU_VERSION_MAJOR * 10000 + GSAU_VERSION_MINOR * 100 + GSAU_VERSION_PATCH)
-#define GSAU_VERSION_STRING "0.1.0"
-#define GSAU_ABI_VERSION 1
+#define GSAU_VERSION_STRING "0.2.0"
+#define GSAU_ABI_VERSION 2
 
-/* "0.1.0": the library's version. Static storage; never NULL. */
+/* "0.2.0": the library's version. Static storage; never NULL. */
 GSAU_API const char *gsau_version_string(void);
 /* GSAU_VERSION_NUMBER of the loaded library. */
 GSAU_API int32_t gsau_version_number(void);

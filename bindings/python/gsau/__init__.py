@@ -89,7 +89,7 @@ def version() -> str:
     Returns
     -------
     str
-        ``GSAU_VERSION_STRING`` of the loaded library, e.g. ``"0.1.0"``.
+        ``GSAU_VERSION_STRING`` of the loaded library, e.g. ``"0.2.0"``.
 
     Examples
     --------
@@ -111,8 +111,8 @@ def abi_version() -> int:
     Examples
     --------
     >>> import gsau
-    >>> gsau.abi_version()
-    1
+    >>> gsau.abi_version() == gsau._loader.EXPECTED_ABI_VERSION
+    True
     """
     return int(_capi.gsau_abi_version())
 

@@ -44,10 +44,10 @@ def _bind(name: str, argtypes: List[type], restype: Optional[type]):
 # ── Versions ────────────────────────────────────────────────────────────────────────────────
 
 GSAU_VERSION_MAJOR = 0
-GSAU_VERSION_MINOR = 1
+GSAU_VERSION_MINOR = 2
 GSAU_VERSION_PATCH = 0
 GSAU_VERSION_NUMBER = GSAU_VERSION_MAJOR * 10000 + GSAU_VERSION_MINOR * 100 + GSAU_VERSION_PATCH
-GSAU_VERSION_STRING = "0.1.0"
+GSAU_VERSION_STRING = "0.2.0"
 GSAU_ABI_VERSION = _loader.EXPECTED_ABI_VERSION
 
 # GSAU_API const char *gsau_version_string(void);
