@@ -34,3 +34,20 @@ def pytest_report_header(config):
 @pytest.fixture(scope="session")
 def repo() -> pathlib.Path:
     return REPO
+
+
+# A small GSAU(rec) and a small DirectAU model (2 epochs on tiny.txt), one per test module.
+@pytest.fixture(scope="module")
+def rec():
+    from test_model import fit
+    m = fit("gsau-rec")
+    yield m
+    m.close()
+
+
+@pytest.fixture(scope="module")
+def graph():
+    from test_model import fit
+    m = fit("directau")
+    yield m
+    m.close()

@@ -18,20 +18,6 @@ from test_model import HISTORIES, SMALL, TINY, USERS, fit, same_results, tiny_ar
 
 
 @pytest.fixture(scope="module")
-def rec():
-    m = fit("gsau-rec")
-    yield m
-    m.close()
-
-
-@pytest.fixture(scope="module")
-def graph():
-    m = fit("directau")
-    yield m
-    m.close()
-
-
-@pytest.fixture(scope="module")
 def ints():
     """A model fit on int64 arrays (the ids of tiny.txt as integers)."""
     users, items = tiny_arrays()

@@ -55,20 +55,6 @@ def fit(variant="gsau-rec", data=TINY, **kwargs):
     return GSAU(variant, **params).fit(data, show_progress=False, **kwargs)
 
 
-@pytest.fixture(scope="module")
-def rec():
-    m = fit("gsau-rec")
-    yield m
-    m.close()
-
-
-@pytest.fixture(scope="module")
-def graph():
-    m = fit("directau")
-    yield m
-    m.close()
-
-
 def same_results(a, b, as_str=False):
     """Equal (ids, scores); ``as_str`` compares ids as strings (int64 ids against str ids)."""
     (ia, sa), (ib, sb) = a, b
