@@ -18,8 +18,9 @@ func scoreBenchmark(outDir: String, dataDir: String, runs: Int) throws {
     let sgemm = measureSgemm()
     print("sgemm [2048x64]x[64x12101]: \(fixed(sgemm, 1)) GFLOP/s; \(BLASInfo.summary), hardware threads \(BLASInfo.hardwareThreads)")
 
-    var template = Array("/tmp/gsau-score-bench.XXXXXX".utf8CString)
-    guard let made = mkdtemp(&template) else { throw GSAUError.io(path: "/tmp", message: "mkdtemp failed") }
+    // A temporary folder under the output folder (relative by default: bench/results).
+    var template = Array("\(outDir)/.score-bench.XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { throw GSAUError.io(path: outDir, message: "mkdtemp failed") }
     let folder = String(cString: made), path = "\(folder)/scores.jsonl"
     defer { unlink(path); rmdir(folder) }
     let topK = 100, users = dataset.userCount

@@ -1,5 +1,5 @@
-/// Which batches one epoch's steps take (docs/MODEL.md §6.1, and the rule for one-sided
-/// variants): with both encoders, step s takes graph batch s of this epoch's shuffle and
+/// Which batches one epoch's steps take (docs/MODEL.md §6.1; one-sided variants:
+/// §8.1): with both encoders, step s takes graph batch s of this epoch's shuffle and
 /// sequential batch s mod S, the sequential stream starting a fresh shuffle at s = 0, S, 2S, ...;
 /// the epoch has G steps (G = graph batches per pass). Graph-only variants take G steps over the
 /// graph stream; sequential-only variants S steps over the sequential stream.

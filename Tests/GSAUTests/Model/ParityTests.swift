@@ -5,7 +5,7 @@ import XCTest
 /// (Tests/GSAUTests/Fixtures/parity, see its README): forward values, every loss term, every
 /// gradient, the parameters after Adam, and the evaluation scores. Dropout is off, as recorded.
 ///
-/// Tolerances (the bar, or the fixture README's where it states one):
+/// Tolerances (the fixture README's where it states one, otherwise these):
 ///   intermediates and scores: max abs 1e-5; loss terms: relative 1e-4;
 ///   gradients: per tensor, max abs 1e-5 or max relative 1e-3, whichever is looser
 ///   (attention key.bias: true gradient 0, compared with atol 1e-7);
