@@ -26,12 +26,6 @@ final class CheckpointTests: XCTestCase {
         return m
     }
 
-    private func temporaryFolder() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gsau-ckpt-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url.path
-    }
 
     /// Rewrites the trailer so the file's checksum is valid again (to reach the structural checks).
     private func recomputeChecksum(_ bytes: inout [UInt8]) {

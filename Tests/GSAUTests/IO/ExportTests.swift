@@ -32,12 +32,6 @@ final class ExportTests: XCTestCase {
         return m
     }
 
-    private func temporaryFolder() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gsau-export-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url.path
-    }
 
     // MARK: a minimal safetensors reader
 

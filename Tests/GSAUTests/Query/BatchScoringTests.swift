@@ -24,12 +24,6 @@ final class BatchScoringTests: XCTestCase {
         return m
     }
 
-    private func temporaryFolder() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gsau-score-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-        return dir.path
-    }
 
     /// One user's list as read back from a file.
     struct Row: Equatable {

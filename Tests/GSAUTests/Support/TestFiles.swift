@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 
 /// Paths and temporary files for tests.
 enum TestFiles {
@@ -24,6 +25,16 @@ enum TestFiles {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let url = dir.appendingPathComponent("\(UUID().uuidString)\(suffix)")
         try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+}
+
+extension XCTestCase {
+    /// A fresh empty folder under the system's temporary directory, removed after the test.
+    func temporaryFolder() throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gsau-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url.path
     }
 }
