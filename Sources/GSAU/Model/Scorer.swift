@@ -27,15 +27,24 @@ public final class Scorer: @unchecked Sendable {
     /// Width d of user and item vectors.
     public var width: Int { config.embeddingSize }
 
-    public init(model: GSAUModel) throws {
+    public convenience init(model: GSAUModel) throws { try self.init(model: model, adjacency: nil) }
+
+    /// `adjacency`: the model's normalised training graph when the caller already has it (the
+    /// trainer's graph encoder does, so validation does not rebuild it every epoch); nil builds it.
+    init(model: GSAUModel, adjacency given: CSRMatrix<Float>?) throws {
         let config = model.config, layout = model.layout, parameters = model.parameters
         self.config = config
         self.layout = layout
         self.parameters = parameters
         guard config.predictWithGraph else { graphMean = []; return }
-        let (users, items) = model.dataset.trainingEdges()
-        let adjacency = try normalizedAdjacency(userIds: users, itemIds: items, userCount: layout.userCount,
+        let adjacency: CSRMatrix<Float>
+        if let given {
+            adjacency = given
+        } else {
+            let (users, items) = model.dataset.trainingEdges()
+            adjacency = try normalizedAdjacency(userIds: users, itemIds: items, userCount: layout.userCount,
                                                 itemCount: layout.itemCount, as: Float.self)
+        }
         guard let userTable = layout.userTable else {
             throw GSAUError.invalidArgument("a graph-scored model needs the user table")
         }

@@ -78,6 +78,11 @@ public final class Trainer {
         return try GSAU.warmStart(&parameters, layout: layout, dataset: dataset, from: saved)
     }
 
+    /// The scorer of `model` (the current parameters), reusing the training graph's adjacency.
+    private func validationScorer(_ model: GSAUModel) throws -> Scorer {
+        try Scorer(model: model, adjacency: network.objective.graph?.adjacency)
+    }
+
     /// Which batches each step of an epoch takes.
     var schedule: EpochSchedule {
         EpochSchedule(graphBatches: config.useGraph ? streams.batchCount(rows: streams.graphRows) : nil,
@@ -157,7 +162,7 @@ public final class Trainer {
             model.parameters = parameters
             // Without a validation split (HoldOut.none) every epoch is kept and none stops the run.
             let validates = dataset.holdOut.has(.validation)
-            let validation = validates ? try model.evaluate(with: Scorer(model: model), split: .validation, ks: validationKs,
+            let validation = validates ? try model.evaluate(with: validationScorer(model), split: .validation, ks: validationKs,
                                                             workspace: validationWorkspace)
                                        : RankingMetrics(ks: validationKs)
             let (score, improved, stop) = validates ? run.stopping.update(validation[options.validationMetric] ?? 0)
@@ -181,7 +186,7 @@ public final class Trainer {
         result.bestValidation = run.bestEpoch.map { run.history[$0].validation }
         model.parameters = run.bestParameters ?? parameters
         if result.bestEpoch != nil && dataset.holdOut.has(.test) {
-            result.test = try model.evaluate(with: Scorer(model: model), split: .test, ks: validationKs,
+            result.test = try model.evaluate(with: validationScorer(model), split: .test, ks: validationKs,
                                              workspace: validationWorkspace)
         }
         result.totalSeconds = earlierSeconds + (clock.now - started).seconds
