@@ -15,7 +15,7 @@ wheel=$(readlink -f "$1")
 repo=$(cd "$(dirname "$0")/.." && pwd -P)
 PYTHON=${PYTHON:-python3}
 
-tmp=$(mktemp -d /tmp/gsau-wheel-test.XXXXXX)
+tmp=$(mktemp -d -t gsau-wheel-test.XXXXXX)   # under $TMPDIR (default /tmp)
 trap 'rm -rf "$tmp"' EXIT
 case "$tmp/" in "$repo"/*) echo "test-wheel: $tmp is inside the repository" >&2; exit 1;; esac
 cp "$repo/Tests/GSAUTests/Fixtures/parity/tiny.txt" "$tmp/tiny.txt"
