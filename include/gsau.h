@@ -38,7 +38,7 @@
  *     field only when struct_size covers it, so a caller that fills a struct itself keeps
  *     working. An *_init function writes the whole current struct, so a struct that grows bumps
  *     GSAU_ABI_VERSION: callers built against the older header keep the older library
- *     (0.2 appended gsau_dataset_options.hold_out: ABI 2).
+ *     (0.2 appended gsau_dataset_options.hold_out: ABI 2; 0.3 gsau_config.graph_score_weight: ABI 3).
  *   - Strings are UTF-8 and NUL-terminated.
  *
  * Thread safety
@@ -80,13 +80,13 @@ extern "C" {
  * library: assert(gsau_abi_version() == GSAU_ABI_VERSION). The ABI version changes only when a
  * change breaks binary compatibility; it is the SONAME suffix (libgsau.so.<ABI>). */
 #define GSAU_VERSION_MAJOR 0
-#define GSAU_VERSION_MINOR 2
+#define GSAU_VERSION_MINOR 3
 #define GSAU_VERSION_PATCH 0
 #define GSAU_VERSION_NUMBER (GSAU_VERSION_MAJOR * 10000 + GSAU_VERSION_MINOR * 100 + GSAU_VERSION_PATCH)
-#define GSAU_VERSION_STRING "0.2.0"
-#define GSAU_ABI_VERSION 2
+#define GSAU_VERSION_STRING "0.3.0"
+#define GSAU_ABI_VERSION 3
 
-/* "0.2.0": the library's version. Static storage; never NULL. */
+/* "0.3.0": the library's version. Static storage; never NULL. */
 GSAU_API const char *gsau_version_string(void);
 /* GSAU_VERSION_NUMBER of the loaded library. */
 GSAU_API int32_t gsau_version_number(void);
@@ -245,6 +245,12 @@ typedef struct gsau_config {
     int32_t epochs;               /* maximum epochs, 300 */
     int32_t patience;             /* early stopping on validation NDCG@20 (4 decimals), 10 */
     int32_t threads;              /* threads a matrix product is split over; 0 = one per CPU */
+    /* Appended in 0.3 (read only when struct_size covers it): */
+    double graph_score_weight;    /* opt-in score fusion, 0 = off (the paper's scoring): sequence-scored
+                                     models with a graph encoder add this weight x the cosine of the
+                                     user's and item's LightGCN layer means to every score
+                                     (docs/MODEL.md §7.5); gsau_model_select_graph_score_weight
+                                     chooses it on validation after training */
 } gsau_config;
 
 /* Fills *cfg with the defaults above (and struct_size). NULL is ignored. */
@@ -321,6 +327,10 @@ typedef struct gsau_model_info {
     int32_t epochs_run;
     double test_recall_at_10;     /* NaN when not evaluated */
     double test_ndcg_at_10;       /* NaN when not evaluated */
+    /* Appended in 0.3 (written only when struct_size covers it): */
+    int32_t vector_width;         /* floats per row of gsau_model_item_embeddings and
+                                     gsau_model_user_vectors: embedding_size, or twice it for a model
+                                     with graph_score_weight > 0 */
 } gsau_model_info;
 
 /* Fills *out (struct_size must be set). Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT,
@@ -344,16 +354,36 @@ GSAU_API gsau_status gsau_model_config_get(const gsau_model *m, gsau_config *cfg
 GSAU_API gsau_status gsau_model_evaluate(const gsau_model *m, int32_t split, const int32_t *ks,
                                          int32_t n_ks, double *out);
 
-/* Copies the item table used for scoring into out, row-major [n_items + 1, embedding_size] (row 0 =
- * padding): the SASRec item embeddings, or the LightGCN layer-mean item rows for graph-scored
- * models. capacity is the number of floats out can hold.
+/* Opt-in score fusion chosen on validation alone (docs/MODEL.md §7.5): evaluates m with each of the
+ * n candidate weights (NULL candidates = the library's ladder, gsau_graph_score_weight_ladder; n is
+ * then ignored) on the validation split with the model-selection metric (NDCG@20, rounded to 4
+ * decimals; ties go to the earlier candidate, so list 0 first to prefer the paper's scoring) and
+ * sets *out to a new model that scores with the best weight (free it with gsau_model_free; m is
+ * unchanged). valid_out, when not NULL, receives each candidate's unrounded validation NDCG@20 (n
+ * doubles, or as many as the ladder has). The test split is never read. Save the new model to keep the weight.
+ * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (NULL out, n <= 0 with candidates, a negative or
+ * non-finite weight, a model that cannot fuse: graph-scored or without one of the encoders). */
+GSAU_API gsau_status gsau_model_select_graph_score_weight(gsau_model **out, const gsau_model *m,
+                                                         const double *candidates, int32_t n,
+                                                         double *valid_out);
+
+/* The weights gsau_model_select_graph_score_weight tries when given no candidates (0 first, then a
+ * geometric ladder): writes the first min(capacity, count) to out (NULL is allowed when capacity
+ * is 0) and returns count. */
+GSAU_API int32_t gsau_graph_score_weight_ladder(double *out, int32_t capacity);
+
+/* Copies the item table used for scoring into out, row-major [n_items + 1, vector_width] (row 0 =
+ * padding; vector_width from gsau_model_info): the SASRec item embeddings, the LightGCN layer-mean
+ * item rows for graph-scored models, or [item embedding, sqrt(w) x unit layer-mean row] with score
+ * fusion (docs/MODEL.md §7.5). capacity is the number of floats out can hold.
  * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (NULL out, capacity too small: the message says
  * how many floats are needed). */
 GSAU_API gsau_status gsau_model_item_embeddings(const gsau_model *m, float *out, int64_t capacity);
 
-/* The vectors users are scored with, row-major into out [n_users, embedding_size]: the sequential
- * encoder's output for each user's whole history (sequence-scored models) or the user's LightGCN
- * layer-mean row (graph-scored models); score(user, item) = user vector . item vector
+/* The vectors users are scored with, row-major into out [n_users, vector_width]: the sequential
+ * encoder's output for each user's whole history (sequence-scored models; with score fusion followed
+ * by sqrt(w) x the user's unit layer-mean row) or the user's LightGCN layer-mean row (graph-scored
+ * models); score(user, item) = user vector . item vector
  * (gsau_model_item_embeddings), plus a per-item bias for the stock "bert4rec" variant only.
  * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (NULL arrays, n_users <= 0),
  * GSAU_E_UNKNOWN_ID (a user index out of range). */

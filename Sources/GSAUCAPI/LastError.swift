@@ -72,11 +72,35 @@ func status(of error: GSAUError) -> gsau_status {
     }
 }
 
-/// Checks a caller's `struct_size` against the first published layout of a struct. Every struct
-/// of gsau.h is still at its first published layout, so `minimum` is its current size; when a
-/// struct grows, pass the old size here and fill appended output fields only when they fit.
+/// Checks a caller's `struct_size` against the first published layout of a struct. For a struct
+/// still at its first layout `minimum` is its current size; a struct that grew passes its first
+/// size and goes through `withCallerStruct`, which touches only the bytes the caller has.
 func checkStructSize(_ size: UInt32, minimum: Int, _ name: String) throws {
     guard Int(size) >= minimum else {
         throw BoundaryError.version("\(name).struct_size is \(size); this library needs at least \(minimum) (set it to sizeof(\(name)))")
     }
+}
+
+/// Runs `body` on a full-size copy of the caller's struct at `p`, whose first `struct_size` bytes
+/// (at least `minimum`, the struct's first published size) are the caller's and the rest
+/// `defaults`; writes back only those first bytes, and only when `body` succeeds. A caller built
+/// against an older header thus keeps working: appended fields are neither read nor written.
+func withCallerStruct<T>(_ p: UnsafeMutablePointer<T>, minimum: Int, defaults: T, _ name: String,
+                         _ body: (inout T) throws -> Void) throws {
+    var copy = try readCallerStruct(UnsafePointer(p), minimum: minimum, defaults: defaults, name)
+    try body(&copy)
+    let covered = min(Int(UnsafeRawPointer(p).load(as: UInt32.self)), MemoryLayout<T>.size)
+    withUnsafeBytes(of: &copy) { bytes in
+        if let base = bytes.baseAddress { UnsafeMutableRawPointer(p).copyMemory(from: base, byteCount: covered) }
+    }
+}
+
+/// The caller's struct at `p` as `withCallerStruct` sees it (read only).
+func readCallerStruct<T>(_ p: UnsafePointer<T>, minimum: Int, defaults: T, _ name: String) throws -> T {
+    let size = UnsafeRawPointer(p).load(as: UInt32.self)   // struct_size, every struct's first member
+    try checkStructSize(size, minimum: minimum, name)
+    let covered = min(Int(size), MemoryLayout<T>.size)
+    var copy = defaults
+    withUnsafeMutableBytes(of: &copy) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: covered)) }
+    return copy
 }

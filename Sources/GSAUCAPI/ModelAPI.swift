@@ -49,6 +49,18 @@ func resolveModel(_ m: OpaquePointer?) throws -> ModelHandle {
     try resolve(m, as: ModelHandle.self, magic: ModelHandle.magic, "model")
 }
 
+/// sizeof(gsau_config) before 0.3 appended graph_score_weight: the least a caller may pass.
+let configSizeBefore03 = MemoryLayout<gsau_config>.offset(of: \gsau_config.graph_score_weight) ?? MemoryLayout<gsau_config>.size
+/// sizeof(gsau_model_info) before 0.3 appended vector_width.
+let modelInfoSizeBefore03 = MemoryLayout<gsau_model_info>.offset(of: \gsau_model_info.vector_width) ?? MemoryLayout<gsau_model_info>.size
+
+/// The defaults of gsau_config_default as a value.
+func defaultConfig() -> gsau_config {
+    var c = gsau_config()
+    gsau_config_default(&c)
+    return c
+}
+
 @_cdecl("gsau_config_default")
 public func gsau_config_default(_ cfg: UnsafeMutablePointer<gsau_config>?) {
     guard let cfg else { return }
@@ -80,19 +92,17 @@ public func gsau_config_resolve(_ cfg: UnsafeMutablePointer<gsau_config>?) -> gs
         guard let index = Variant.allCases.firstIndex(of: config.variant) else {
             throw BoundaryError.invalid("variant \(config.variant.rawValue) is not listed")
         }
-        store(config, into: &cfg.pointee)
-        cfg.pointee.variant = UnsafePointer(variantNames[index])
+        try withCallerStruct(cfg, minimum: configSizeBefore03, defaults: defaultConfig(), "gsau_config") { c in
+            store(config, into: &c)
+            c.variant = UnsafePointer(variantNames[index])
+        }
     }
 }
 
 /// The engine configuration and training options a gsau_config describes (defaults when NULL).
 func configuration(_ cfg: UnsafePointer<gsau_config>?) throws -> (ModelConfig, TrainingOptions) {
-    var c = gsau_config()
-    gsau_config_default(&c)
-    if let cfg {
-        try checkStructSize(cfg.pointee.struct_size, minimum: MemoryLayout<gsau_config>.size, "gsau_config")
-        c = cfg.pointee
-    }
+    var c = defaultConfig()
+    if let cfg { c = try readCallerStruct(cfg, minimum: configSizeBefore03, defaults: c, "gsau_config") }
     let name = c.variant.map { String(cString: $0) } ?? Variant.gsauRec.rawValue
     guard let variant = Variant(rawValue: name) else {
         throw GSAUError.invalidArgument("unknown variant '\(name)'; available: \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -172,17 +182,19 @@ public func gsau_model_info_get(_ m: OpaquePointer?, _ out: UnsafeMutablePointer
     withStatus("gsau_model_info_get") {
         let handle = try resolveModel(m)
         guard let out else { throw BoundaryError.invalid("out is NULL") }
-        try checkStructSize(out.pointee.struct_size, minimum: MemoryLayout<gsau_model_info>.size, "gsau_model_info")
         let model = handle.model, result = handle.result
-        out.pointee.n_users = Int64(model.dataset.userCount)
-        out.pointee.n_items = Int64(model.dataset.itemCount)
-        out.pointee.embedding_size = Int32(model.config.embeddingSize)
-        out.pointee.predicts_with_graph = model.config.predictWithGraph ? 1 : 0
-        out.pointee.n_parameters = Int64(model.layout.count)
-        out.pointee.best_epoch = Int32(result?.bestEpoch.map { result!.history[$0].epoch } ?? -1)
-        out.pointee.epochs_run = Int32(result?.history.count ?? 0)
-        out.pointee.test_recall_at_10 = result?.test?["recall@10"] ?? .nan
-        out.pointee.test_ndcg_at_10 = result?.test?["ndcg@10"] ?? .nan
+        try withCallerStruct(out, minimum: modelInfoSizeBefore03, defaults: gsau_model_info(), "gsau_model_info") { info in
+            info.n_users = Int64(model.dataset.userCount)
+            info.n_items = Int64(model.dataset.itemCount)
+            info.embedding_size = Int32(model.config.embeddingSize)
+            info.predicts_with_graph = model.config.predictWithGraph ? 1 : 0
+            info.n_parameters = Int64(model.layout.count)
+            info.best_epoch = Int32(result.flatMap { r in r.bestEpoch.map { r.history[$0].epoch } } ?? -1)
+            info.epochs_run = Int32(result?.history.count ?? 0)
+            info.test_recall_at_10 = result?.test?["recall@10"] ?? .nan
+            info.test_ndcg_at_10 = result?.test?["ndcg@10"] ?? .nan
+            info.vector_width = Int32(handle.engine.scorer.width)
+        }
     }
 }
 
@@ -205,6 +217,34 @@ public func gsau_model_evaluate(_ m: OpaquePointer?, _ split: Int32, _ ks: Unsaf
     }
 }
 
+@_cdecl("gsau_model_select_graph_score_weight")
+public func gsau_model_select_graph_score_weight(_ out: UnsafeMutablePointer<OpaquePointer?>?, _ m: OpaquePointer?,
+                                                 _ candidates: UnsafePointer<Double>?, _ n: Int32,
+                                                 _ validOut: UnsafeMutablePointer<Double>?) -> gsau_status {
+    withStatus("gsau_model_select_graph_score_weight") {
+        let handle = try resolveModel(m)
+        guard let out else { throw BoundaryError.invalid("out is NULL") }
+        let weights: [Double]
+        if let candidates {
+            guard n > 0 else { throw BoundaryError.invalid("n must be positive when candidates are given (got \(n))") }
+            weights = Array(UnsafeBufferPointer(start: candidates, count: Int(n)))
+        } else {
+            weights = GSAUModel.defaultGraphScoreWeights
+        }
+        let (model, trials) = try handle.model.selectingGraphScoreWeight(from: weights)
+        let selected = try ModelHandle(model, result: nil)
+        if let validOut { for (k, trial) in trials.enumerated() { validOut[k] = trial.validation } }
+        out.pointee = register(selected)
+    }
+}
+
+@_cdecl("gsau_graph_score_weight_ladder")
+public func gsau_graph_score_weight_ladder(_ out: UnsafeMutablePointer<Double>?, _ capacity: Int32) -> Int32 {
+    let ladder = GSAUModel.defaultGraphScoreWeights
+    if let out { for (k, w) in ladder.prefix(max(0, Int(capacity))).enumerated() { out[k] = w } }
+    return Int32(ladder.count)
+}
+
 @_cdecl("gsau_model_item_embeddings")
 public func gsau_model_item_embeddings(_ m: OpaquePointer?, _ out: UnsafeMutablePointer<Float>?, _ capacity: Int64) -> gsau_status {
     withStatus("gsau_model_item_embeddings") {
@@ -212,7 +252,7 @@ public func gsau_model_item_embeddings(_ m: OpaquePointer?, _ out: UnsafeMutable
         guard let out else { throw BoundaryError.invalid("out is NULL") }
         let table = handle.engine.itemVectors()
         guard capacity >= Int64(table.count) else {
-            throw BoundaryError.invalid("capacity is \(capacity) floats; the item table needs \(table.count) (\(model.itemCount) rows x \(model.config.embeddingSize))")
+            throw BoundaryError.invalid("capacity is \(capacity) floats; the item table needs \(table.count) (\(model.itemCount) rows x \(handle.engine.scorer.width))")
         }
         table.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: $0.count) }
     }
@@ -243,7 +283,7 @@ public func gsau_model_user_vectors(_ m: OpaquePointer?, _ users: UnsafePointer<
         let handle = try resolveModel(m)
         guard let users, let out else { throw BoundaryError.invalid("users and out must not be NULL") }
         guard nUsers > 0 else { throw BoundaryError.invalid("n_users must be positive (got \(nUsers))") }
-        let d = handle.model.config.embeddingSize
+        let d = handle.engine.scorer.width
         for b in 0..<Int(nUsers) { try handle.engine.userVector(userIndex: users[b], into: out + b * d) }
     }
 }
@@ -253,9 +293,12 @@ public func gsau_model_config_get(_ m: OpaquePointer?, _ cfg: UnsafeMutablePoint
     withStatus("gsau_model_config_get") {
         let handle = try resolveModel(m)
         guard let cfg else { throw BoundaryError.invalid("cfg is NULL") }
-        try checkStructSize(cfg.pointee.struct_size, minimum: MemoryLayout<gsau_config>.size, "gsau_config")
-        gsau_config_default(cfg)
-        store(handle.model.config, into: &cfg.pointee)
-        cfg.pointee.variant = UnsafePointer(handle.variantName)
+        try withCallerStruct(cfg, minimum: configSizeBefore03, defaults: defaultConfig(), "gsau_config") { c in
+            let size = c.struct_size
+            c = defaultConfig()
+            c.struct_size = size
+            store(handle.model.config, into: &c)
+            c.variant = UnsafePointer(handle.variantName)
+        }
     }
 }

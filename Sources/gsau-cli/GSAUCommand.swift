@@ -7,7 +7,7 @@ struct GSAUCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gsau",
         abstract: "GSAU recommender engine: train, query, score and export saved models, evaluate, recommend, inspect data.",
-        subcommands: [Train.self, Query.self, Score.self, Export.self, Evaluate.self, Recommend.self, Stats.self])
+        subcommands: [Train.self, Fuse.self, Query.self, Score.self, Export.self, Evaluate.self, Recommend.self, Stats.self])
 }
 
 /// Options shared by every command that reads an interaction file.

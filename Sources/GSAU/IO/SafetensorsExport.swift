@@ -67,14 +67,14 @@ public enum ScoringExport {
 
 extension QueryEngine {
     /// The scoring tables as a safetensors file (docs/CHECKPOINT.md, "Export"): F32 tensors
-    /// `item_vectors` [itemCount, d] (`itemVectors()`), `user_vectors` [users, d] (`userVectors()`,
+    /// `item_vectors` [itemCount, w] (`itemVectors()`), `user_vectors` [users, w] (`userVectors()`,
     /// row 0 zeros) and, for variants with an output bias, `item_bias` [itemCount] (`itemBias()`),
     /// so that score(u, i) = user_vectors[u] · item_vectors[i] (+ item_bias[i]); the metadata lists
     /// the raw ids in dense-index order (`user_ids`, `item_ids`: JSON arrays, index 0 = "") and
-    /// describes the model (`format`, `gsau_version`, `variant`, `embedding_size`,
-    /// `predicts_with_graph`, `score`).
+    /// describes the model (`format`, `gsau_version`, `variant`, `embedding_size`, `vector_width` w
+    /// (d, or 2d with score fusion, docs/MODEL.md §7.5), `graph_score_weight`, `predicts_with_graph`, `score`).
     public func scoringTablesSafetensors() throws -> [UInt8] {
-        let d = config.embeddingSize
+        let d = scorer.width
         var tensors = [Safetensors.Tensor(name: "item_vectors", shape: [layout.itemCount, d], values: itemVectors()),
                        Safetensors.Tensor(name: "user_vectors", shape: [dataset.users.count, d], values: userVectors())]
         let bias = itemBias()
@@ -86,7 +86,9 @@ extension QueryEngine {
             ("format", ScoringExport.format),
             ("gsau_version", GSAUVersion.string),
             ("variant", config.variant.rawValue),
-            ("embedding_size", "\(d)"),
+            ("embedding_size", "\(config.embeddingSize)"),
+            ("vector_width", "\(d)"),
+            ("graph_score_weight", "\(config.graphScoreWeight)"),
             ("predicts_with_graph", predictsWithGraph ? "true" : "false"),
             ("score", "user_vectors[u] . item_vectors[i]" + (bias == nil ? "" : " + item_bias[i]")),
             ("user_ids", idList(dataset.users)),

@@ -27,7 +27,7 @@ extension QueryEngine {
     func forEachBlock(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
                       rows destination: (Int) -> (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>),
                       done: (Range<Int>) throws -> Void) rethrows {
-        let d = config.embeddingSize, items = layout.itemCount, block = Self.scoringBlock
+        let d = scorer.width, items = layout.itemCount, block = Self.scoringBlock
         let h = UnsafeMutablePointer<Float>.allocate(capacity: block * d)
         let rows = UnsafeMutablePointer<Float>.allocate(capacity: block * items)
         defer { h.deallocate(); rows.deallocate() }

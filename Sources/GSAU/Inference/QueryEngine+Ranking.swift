@@ -40,7 +40,7 @@ extension QueryEngine {
     /// itself and padding excluded).
     func rankSimilar(_ item: Int32, count: Int) -> [(id: Int32, score: Float)] {
         pool.withWorkspace { ws in
-            let d = config.embeddingSize
+            let d = scorer.width
             scorer.withItemVectors { table in
                 matvec(table, rows: layout.itemCount, columns: d, table + Int(item) * d, into: ws.scores.baseAddress!)
             }

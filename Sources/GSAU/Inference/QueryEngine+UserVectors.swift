@@ -1,5 +1,5 @@
 extension QueryEngine {
-    /// The vector a user is scored with, into `out` [d] (docs/MODEL.md §7.1): the sequential
+    /// The vector a user is scored with, into `out` [scorer.width] (docs/MODEL.md §7.1, §7.5): the sequential
     /// encoder's output for the user's whole history, or the user's LightGCN layer-mean row.
     /// score(u, i) = userVector(u) · itemVector(i) (+ the per-item output bias of stock BERT4Rec).
     package func userVector(userIndex u: Int32, into out: UnsafeMutablePointer<Float>) throws {
@@ -15,17 +15,17 @@ extension QueryEngine {
         }
     }
 
-    /// The item vectors scores are computed with, row-major [itemCount, d] (row 0 = padding).
+    /// The item vectors scores are computed with, row-major [itemCount, scorer.width] (row 0 = padding).
     public func itemVectors() -> [Float] {
-        scorer.withItemVectors { Array(UnsafeBufferPointer(start: $0, count: layout.itemCount * config.embeddingSize)) }
+        scorer.withItemVectors { Array(UnsafeBufferPointer(start: $0, count: layout.itemCount * scorer.width)) }
     }
 
-    /// Every user's vector, row-major [dataset.users.count, d]: row 0 (padding) is zeros, row u
+    /// Every user's vector, row-major [dataset.users.count, scorer.width]: row 0 (padding) is zeros, row u
     /// is `userVector(userIndex: u)`. Each user goes through the single-user path (for
     /// sequence-scored models one encoder pass per user, users spread over the cores), so every
     /// row equals what a query for that user scores with, bit for bit.
     public func userVectors() -> [Float] {
-        let d = config.embeddingSize, users = dataset.users.count
+        let d = scorer.width, users = dataset.users.count
         var table = [Float](repeating: 0, count: users * d)
         guard users > 1 else { return table }
         table.withUnsafeMutableBufferPointer { out in

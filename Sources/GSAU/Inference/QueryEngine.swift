@@ -49,7 +49,7 @@ public final class QueryEngine: @unchecked Sendable {
         layout = model.layout
         let scorer = try Scorer(model: model)
         self.scorer = scorer
-        let items = layout.itemCount, d = config.embeddingSize
+        let items = layout.itemCount, d = scorer.width
         var inverse = [Float](repeating: 0, count: items)
         scorer.withItemVectors { table in
             for i in 1..<max(1, items) {

@@ -167,6 +167,8 @@ public enum ConfigSchema {
         .float("weight_decay", \.weightDecay, "≥ 0", { $0 >= 0 }, options: ["weight-decay"],
                "Adam weight decay (L2 added to the gradient)"),
         .uint("seed", \.seed, options: ["seed"], "random seed of every stream"),
+        .float("graph_score_weight", \.graphScoreWeight, "≥ 0", { $0 >= 0 }, options: ["graph-score-weight"], since: 4,
+               "opt-in: add this weight × cos(graph user, graph item) to sequence scores (0 = the paper's scoring; docs/MODEL.md §7.5)"),
     ]
 
     /// The field named `name`.

@@ -19,3 +19,19 @@ public struct GSAUModel: Sendable {
     /// Number of item columns of a score row (items including padding id 0).
     public var itemCount: Int { layout.itemCount }
 }
+
+extension GSAUModel {
+    /// The same model scoring with score-fusion weight `weight` (docs/MODEL.md §7.5; 0 = the
+    /// sequence encoder alone). Parameters, data and training are untouched. Throws
+    /// `invalidArgument` when the model cannot fuse (it lacks an encoder or scores with the graph)
+    /// or the weight is negative or not finite.
+    public func withGraphScoreWeight(_ weight: Double) throws -> GSAUModel {
+        var changed = config
+        guard let field = ConfigSchema.field(named: "graph_score_weight") else {
+            throw GSAUError.invalidArgument("the configuration schema lacks graph_score_weight")
+        }
+        try changed.set(field, .float(weight))   // the schema's range check
+        try changed.validate()
+        return GSAUModel(config: changed, dataset: dataset, layout: layout, parameters: parameters)
+    }
+}

@@ -120,6 +120,12 @@ public struct ModelConfig: Sendable, Equatable {
     public var weightDecay = 0.0
     public var seed: UInt64 = 2020
 
+    // Scoring.
+    /// Opt-in score fusion of sequence-scored models that also train the graph encoder
+    /// (docs/MODEL.md §7.5): score(u, i) = v_u · e_i + w · cos(ḡ_u, ḡ_i), ḡ the LightGCN layer
+    /// means. 0 (every variant's default) scores with the sequence encoder alone, as the paper.
+    public var graphScoreWeight = 0.0
+
     public init(variant: Variant = .gsauRec) {
         self.variant = variant
         switch variant {
@@ -187,6 +193,8 @@ public struct ModelConfig: Sendable, Equatable {
         try check(!predictWithGraph || useGraph, "predicting with the graph encoder needs the graph encoder")
         try check(predictWithGraph || useSequential, "a graph-only model must predict with the graph encoder")
         try check(!alignPerLayer || useGraph, "per-layer alignment needs the graph encoder")
+        try check(graphScoreWeight == 0 || (useGraph && useSequential && !predictWithGraph),
+                  "graph_score_weight adds the graph encoder's score to the sequence encoder's: it needs both encoders and sequence scoring (variant \(variant.rawValue) has \(useGraph ? "" : "no graph encoder")\(useSequential ? "" : "no sequence encoder")\(predictWithGraph ? "graph scoring" : ""))")
         try check(!userItemUniformity || sequentialUniformity, "u-i uniformity is part of the sequential uniformity, which is off")
         try check(embeddingSize % heads == 0,
                   "embedding size \(embeddingSize) must be a positive multiple of the number of heads \(heads)")

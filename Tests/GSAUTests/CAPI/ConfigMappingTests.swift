@@ -17,7 +17,8 @@ final class ConfigMappingTests: XCTestCase {
         XCTAssertEqual(offset("batch_size"), MemoryLayout<gsau_config>.offset(of: \.batch_size))
         XCTAssertEqual(offset("seed"), MemoryLayout<gsau_config>.offset(of: \.seed))
         XCTAssertEqual(offset("threads"), MemoryLayout<gsau_config>.offset(of: \.threads))
-        XCTAssertEqual(members.count, 22)
+        XCTAssertEqual(offset("graph_score_weight"), MemoryLayout<gsau_config>.offset(of: \.graph_score_weight))
+        XCTAssertEqual(members.count, 23)
     }
 
     func testEveryStructMemberIsASchemaFieldOrATrainingOption() {

@@ -370,11 +370,11 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(loaded.config, m.config)
         XCTAssertEqual(loaded.parameters, m.parameters)
         XCTAssertEqual(loaded.config.sequentialEncoder, .sasrec)
-        // A version-2 field list under a version-1 number is refused.
+        // The current field list under a version-1 number is refused.
         var mislabelled = try m.serialized()
         mislabelled[4] = 1
         recomputeChecksum(&mislabelled)
-        assertCorrupt(mislabelled, "config.field_count", "29, expected 26 for format version 1")
+        assertCorrupt(mislabelled, "config.field_count", "30, expected 26 for format version 1")
     }
 
     func testWrongMagicIsRejected() throws {
@@ -387,10 +387,10 @@ final class CheckpointTests: XCTestCase {
     func testFutureVersionAndUnknownFlagsAreVersionMismatches() throws {
         let bytes = try model(.directau).serialized()
         var future = bytes
-        future[4] = 4
+        future[4] = 5
         XCTAssertThrowsError(try GSAUModel.deserialize(future, source: "future.gsau")) { error in
             guard case GSAUError.versionMismatch(let message) = error else { return XCTFail("\(error)") }
-            XCTAssertTrue(message.contains("future.gsau") && message.contains("version 4") && message.contains("1 to 3"), message)
+            XCTAssertTrue(message.contains("future.gsau") && message.contains("version 5") && message.contains("1 to 4"), message)
         }
         var flagged = bytes
         flagged[8] = 1

@@ -44,10 +44,10 @@ def _bind(name: str, argtypes: List[type], restype: Optional[type]):
 # ── Versions ────────────────────────────────────────────────────────────────────────────────
 
 GSAU_VERSION_MAJOR = 0
-GSAU_VERSION_MINOR = 2
+GSAU_VERSION_MINOR = 3
 GSAU_VERSION_PATCH = 0
 GSAU_VERSION_NUMBER = GSAU_VERSION_MAJOR * 10000 + GSAU_VERSION_MINOR * 100 + GSAU_VERSION_PATCH
-GSAU_VERSION_STRING = "0.2.0"
+GSAU_VERSION_STRING = "0.3.0"
 GSAU_ABI_VERSION = _loader.EXPECTED_ABI_VERSION
 
 # GSAU_API const char *gsau_version_string(void);
@@ -224,6 +224,7 @@ class gsau_config(ctypes.Structure):
         ("epochs", c_int32),
         ("patience", c_int32),
         ("threads", c_int32),
+        ("graph_score_weight", c_double),
     ]
 
 
@@ -274,6 +275,7 @@ class gsau_model_info(ctypes.Structure):
         ("epochs_run", c_int32),
         ("test_recall_at_10", c_double),
         ("test_ndcg_at_10", c_double),
+        ("vector_width", c_int32),
     ]
 
 
@@ -291,6 +293,15 @@ GSAU_SPLIT_TEST = 1
 gsau_model_evaluate = _bind("gsau_model_evaluate",
                             [gsau_model_p, c_int32, POINTER(c_int32), c_int32, POINTER(c_double)],
                             gsau_status)
+
+# GSAU_API gsau_status gsau_model_select_graph_score_weight(gsau_model **out, const gsau_model *m, const double *candidates, int32_t n, double *valid_out);
+gsau_model_select_graph_score_weight = _bind("gsau_model_select_graph_score_weight",
+                                             [POINTER(gsau_model_p), gsau_model_p, POINTER(c_double),
+                                              c_int32, POINTER(c_double)], gsau_status)
+
+# GSAU_API int32_t gsau_graph_score_weight_ladder(double *out, int32_t capacity);
+gsau_graph_score_weight_ladder = _bind("gsau_graph_score_weight_ladder", [POINTER(c_double), c_int32],
+                                       c_int32)
 
 # GSAU_API gsau_status gsau_model_item_embeddings(const gsau_model *m, float *out, int64_t capacity);
 gsau_model_item_embeddings = _bind("gsau_model_item_embeddings",

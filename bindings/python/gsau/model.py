@@ -85,6 +85,7 @@ _C_FIELDS: Dict[str, Tuple[str, ...]] = {
     "patience": ("patience",),
     "random_state": ("seed",),
     "num_threads": ("threads",),
+    "graph_score_weight": ("graph_score_weight",),
 }
 
 #: Parameters of a training run rather than of the model: None for a model from GSAU.load.
@@ -210,6 +211,12 @@ class GSAU(_Owner):
     num_threads : int
         Threads a matrix product is split over; 0 = one per CPU. A process-wide setting (libgsau runs
         OpenBLAS itself with one thread and splits products over its own threads).
+    graph_score_weight : float
+        Opt-in score fusion, 0 (default) = the paper's scoring. For sequence-scored variants that
+        also train the graph encoder (``gsau-rec``, ``gsau``...): every score gets this weight
+        times the cosine of the user's and the item's LightGCN rows added. Training is the same
+        either way; :meth:`select_graph_score_weight` chooses the weight on validation after
+        :meth:`fit`.
 
     Attributes
     ----------
@@ -237,7 +244,7 @@ class GSAU(_Owner):
                  layer_norm_eps: float = 1e-12, batch_size: int = 512,
                  learning_rate: float = 1e-3, weight_decay: float = 0.0, epochs: int = 300,
                  patience: int = 10, random_state: Optional[int] = 2020,
-                 num_threads: int = 0) -> None:
+                 num_threads: int = 0, graph_score_weight: float = 0.0) -> None:
         self._handle: Optional[_ModelHandle] = None
         self._closed = False
         self.stopped_early = False
@@ -265,6 +272,7 @@ class GSAU(_Owner):
             "patience": _int("patience", patience),
             "random_state": _int("random_state", random_state, 0, _UINT64_MAX),
             "num_threads": _int("num_threads", num_threads),
+            "graph_score_weight": _float("graph_score_weight", graph_score_weight),
         }
 
     # -- configuration --
@@ -704,7 +712,9 @@ class GSAU(_Owner):
         """Model facts (a new dict): ``n_users``, ``n_items``, ``embedding_size``,
         ``predicts_with_graph`` (bool), ``n_parameters``, ``best_epoch`` (0-based; -1 when
         unknown, e.g. a loaded model), ``epochs_run``, ``test_recall_at_10``,
-        ``test_ndcg_at_10`` (NaN when not evaluated).
+        ``test_ndcg_at_10`` (NaN when not evaluated), ``vector_width`` (columns of
+        :attr:`item_factors` and :attr:`user_factors`: ``embedding_size``, twice it with
+        ``graph_score_weight`` > 0).
 
         Examples
         --------
@@ -769,7 +779,7 @@ class GSAU(_Owner):
 
     @property
     def item_factors(self) -> np.ndarray:
-        """The item vectors queries score with, float32 ``[n_items, embedding_size]``, row ``i``
+        """The item vectors queries score with, float32 ``[n_items, vector_width]``, row ``i``
         for ``item_ids[i]`` (implicit's ``item_factors``; :meth:`item_embeddings` without its
         padding row). A new array each time.
 
@@ -795,7 +805,7 @@ class GSAU(_Owner):
 
     @property
     def user_factors(self) -> np.ndarray:
-        """The vectors users are scored with, float32 ``[n_users, embedding_size]``, row ``i``
+        """The vectors users are scored with, float32 ``[n_users, vector_width]``, row ``i``
         for ``user_ids[i]`` (implicit's ``user_factors``; :meth:`user_vectors` of every user).
         Sequence-scored models encode every user's history the first time (then cached with
         the model); a new array each time. See :attr:`item_factors`.
@@ -814,7 +824,7 @@ class GSAU(_Owner):
                 info = h.info()
                 n = info["n_users"]
                 idx = np.arange(1, n + 1, dtype=np.int32)
-                table = np.empty((n, info["embedding_size"]), dtype=np.float32)
+                table = np.empty((n, info["vector_width"]), dtype=np.float32)
                 if n:
                     _capi._check(_capi.gsau_model_user_vectors(h.value, idx.ctypes.data_as(_i32p),
                                                                n, table.ctypes.data_as(_f32p)),
@@ -867,13 +877,76 @@ class GSAU(_Owner):
                 result["%s@%d" % (name, k)] = float(out[4 * j + m])
         return result
 
+    def select_graph_score_weight(self, candidates: Optional[Iterable[float]] = None
+                                  ) -> List[Tuple[float, float]]:
+        """Chooses the opt-in score-fusion weight on the validation split alone and switches the
+        model to it (see ``graph_score_weight`` in :class:`GSAU`; the parameters do not change).
+
+        Every candidate is evaluated on validation with the model-selection metric (NDCG@20,
+        rounded to 4 decimals); the best wins, ties going to the earlier candidate. The test
+        split is never read. :meth:`save` keeps the chosen weight.
+
+        Parameters
+        ----------
+        candidates : iterable of float, optional
+            Non-negative weights, tried in order; None = the library's ladder
+            (``gsau_graph_score_weight_ladder``: 0, then 0.25 to 8 doubling; 0 first, so the
+            paper's scoring wins ties).
+
+        Returns
+        -------
+        list of (float, float)
+            Each candidate with its unrounded validation NDCG@20, in the order tried.
+
+        Raises
+        ------
+        InvalidArgumentError (a ValueError)
+            A negative or non-finite weight, or a model that cannot fuse (graph-scored, or
+            without a graph or sequence encoder).
+
+        Examples
+        --------
+        >>> from gsau import GSAU
+        >>> model = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(
+        ...     "Tests/GSAUTests/Fixtures/parity/tiny.txt", show_progress=False)
+        >>> trials = model.select_graph_score_weight([0, 1, 4])
+        >>> [w for w, _ in trials]
+        [0.0, 1.0, 4.0]
+        >>> model.config["graph_score_weight"] in (0.0, 1.0, 4.0)
+        True
+        """
+        if candidates is None:
+            weights = np.empty(_capi.gsau_graph_score_weight_ladder(None, 0), dtype=np.float64)
+            _capi.gsau_graph_score_weight_ladder(weights.ctypes.data_as(_f64p), weights.size)
+        else:
+            if isinstance(candidates, (str, bytes)):
+                raise TypeError("candidates must be numbers, not a string")
+            weights = np.ascontiguousarray([_float("each candidate", w) for w in candidates],
+                                           dtype=np.float64)
+            if weights.size == 0:
+                raise ValueError("candidates is empty")
+            if weights.size > _INT32_MAX:
+                raise ValueError("too many candidates (%d)" % weights.size)
+        valid = np.empty(weights.size, dtype=np.float64)
+        with _Use(self._fitted_handle()) as h:
+            out = _capi.gsau_model_p()
+            _capi._check(_capi.gsau_model_select_graph_score_weight(
+                ctypes.byref(out), h.value, weights.ctypes.data_as(_f64p), int(weights.size),
+                valid.ctypes.data_as(_f64p)), "gsau_model_select_graph_score_weight")
+            new = _ModelHandle(out.value, h.id_kinds)
+        cfg = _capi.sized(_capi.gsau_config)
+        _capi._check(_capi.gsau_model_config_get(new.value, ctypes.byref(cfg)), "gsau_model_config_get")
+        self._set_handle(new)
+        self._params["graph_score_weight"] = float(cfg.graph_score_weight)
+        return [(float(w), float(v)) for w, v in zip(weights.tolist(), valid)]
+
     def item_embeddings(self) -> np.ndarray:
         """The item table used for scoring, with the padding row, as :meth:`export` writes it.
 
         Returns
         -------
         numpy.ndarray
-            float32 ``[n_items + 1, embedding_size]``; row 0 is the padding item, row ``i`` the
+            float32 ``[n_items + 1, vector_width]`` (see :attr:`info`); row 0 is the padding item, row ``i`` the
             item ``item_ids[i - 1]`` (:attr:`item_factors` is rows 1 onwards).
 
         Examples
@@ -886,7 +959,7 @@ class GSAU(_Owner):
         """
         with _Use(self._fitted_handle()) as h:
             info = h.info()
-            out = np.empty((info["n_items"] + 1, info["embedding_size"]), dtype=np.float32)
+            out = np.empty((info["n_items"] + 1, info["vector_width"]), dtype=np.float32)
             _capi._check(_capi.gsau_model_item_embeddings(h.value, out.ctypes.data_as(_f32p),
                                                           out.size),
                          "gsau_model_item_embeddings")
@@ -907,7 +980,7 @@ class GSAU(_Owner):
         Returns
         -------
         numpy.ndarray
-            float32 ``[len(users), embedding_size]``; 1-D for one user.
+            float32 ``[len(users), vector_width]`` (see :attr:`info`); 1-D for one user.
 
         Examples
         --------
@@ -919,7 +992,7 @@ class GSAU(_Owner):
         """
         with _Use(self._fitted_handle()) as h:
             scalar, names = _id_list(users, "users")
-            out = np.empty((len(names), h.info()["embedding_size"]), dtype=np.float32)
+            out = np.empty((len(names), h.info()["vector_width"]), dtype=np.float32)
             if names:
                 idx = _indices(_user_index, h.value, names)
                 _capi._check(_capi.gsau_model_user_vectors(h.value, idx.ctypes.data_as(_i32p),
