@@ -3,7 +3,7 @@ every user's top-10 on a local Ray cluster (an actor pool of 2, each actor loadi
 once), write the results to Parquet and check a few rows against model.recommend.
 
     python3 bindings/python/examples/score_with_ray.py [--data data/beauty-mini.txt]
-        [--epochs 1] [--out top10.parquet] [--workers 2]
+        [--epochs 1] [--out FOLDER] [--workers 2]
 
 Run from the repository root, with gsau importable (pip install ./bindings/python, or
 PYTHONPATH=bindings/python) and Ray installed (pip install "ray[data]"). On a real cluster, call
@@ -26,7 +26,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="data/beauty-mini.txt")
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--out", default="top10.parquet", help="a Parquet folder")
+    parser.add_argument("--out", help="a Parquet folder to keep the results in (default: a "
+                        "temporary folder, removed at the end)")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
@@ -40,19 +41,20 @@ def main() -> None:
     ray.init(num_cpus=args.workers, include_dashboard=False, runtime_env={"env_vars": env})
     with tempfile.TemporaryDirectory() as folder:
         checkpoint = os.path.join(folder, "model.gsau")
+        out = args.out or os.path.join(folder, "top10")
         model.save(checkpoint)
         start = time.perf_counter()
         top = score_users_with_ray(checkpoint, N=10, concurrency=args.workers, batch_size=256)
-        top.write_parquet(args.out)                    # written by the workers
-    print("scored on Ray in %.1f s, written to %s" % (time.perf_counter() - start, args.out))
+        top.write_parquet(out)                         # written by the workers
+        print("scored on Ray in %.1f s, written to %s" % (time.perf_counter() - start, out))
 
-    rows = ray.data.read_parquet(args.out).take(3)
-    for row in rows:
-        ids, scores = model.recommend(row["user"], N=10)
-        assert list(row["items"]) == list(ids)
-        assert np.array_equal(np.asarray(row["scores"], dtype=np.float32), scores)
-        print("user %s: %s" % (row["user"], " ".join(row["items"][:5])), "...")
-    print("the rows checked equal model.recommend")
+        rows = ray.data.read_parquet(out).take(3)
+        for row in rows:
+            ids, scores = model.recommend(row["user"], N=10)
+            assert list(row["items"]) == list(ids)
+            assert np.array_equal(np.asarray(row["scores"], dtype=np.float32), scores)
+            print("user %s: %s ..." % (row["user"], " ".join(row["items"][:5])))
+        print("the rows checked equal model.recommend")
     ray.shutdown()
 
 
