@@ -7,6 +7,8 @@
 #     safetensors reads the export back in test_export.py)
 #   - pandas and numpydoc: the binding's DataFrame tests and its docstring-format check (pip)
 #   - wheel and auditwheel for `make wheel` (pip; wheel gives setuptools < 70.1 its bdist_wheel)
+#   - ray[data] (pulls pyarrow) and faiss-cpu: the binding's Ray scoring and faiss index tests
+#     (pip; about 155 MB to download, 480 MB installed; see docs/SCALING.md)
 # Prints what it does; does nothing when everything is present.
 set -euo pipefail
 
@@ -36,4 +38,15 @@ if [ ${#missing_py[@]} -gt 0 ]; then
     user=""
     [ "$(id -u)" -ne 0 ] && user="--user"
     "$PYTHON" -m pip install $user "${missing_py[@]}"
+fi
+
+# pip names differ from module names here: ray[data] is checked by importing ray.data and pyarrow.
+missing_pip=()
+"$PYTHON" -c "import ray.data, pyarrow" >/dev/null 2>&1 || missing_pip+=("ray[data]")
+"$PYTHON" -c "import faiss" >/dev/null 2>&1 || missing_pip+=(faiss-cpu)
+if [ ${#missing_pip[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing_pip[*]} with pip"
+    user=""
+    [ "$(id -u)" -ne 0 ] && user="--user"
+    "$PYTHON" -m pip install $user "${missing_pip[@]}"
 fi

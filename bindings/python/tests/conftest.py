@@ -7,7 +7,9 @@ the package finds it: set GSAU_LIBRARY_PATH to test a particular build.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import os
 import pathlib
 import sys
 
@@ -31,6 +33,24 @@ def pytest_report_header(config):
                                                        gsau.abi_version())]
 
 
+#: Set by `make test-python` (whose dependencies install Ray and faiss): a missing optional
+#: dependency then fails the run instead of skipping its tests.
+REQUIRE_OPTIONAL = "GSAU_TESTS_REQUIRE_OPTIONAL"
+
+
+def optional_module(name: str):
+    """Imports an optional test dependency (``ray``, ``faiss``): the module, or a skip of the
+    calling test module when it is absent, or a failure when GSAU_TESTS_REQUIRE_OPTIONAL=1."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        if os.environ.get(REQUIRE_OPTIONAL) == "1":
+            pytest.fail("%s=1 but %s cannot be imported (%s): run scripts/install-deps.sh"
+                        % (REQUIRE_OPTIONAL, name, e), pytrace=False)
+        pytest.skip("%s is not installed (scripts/install-deps.sh installs it)" % name,
+                    allow_module_level=True)
+
+
 @pytest.fixture(scope="session")
 def repo() -> pathlib.Path:
     return REPO
@@ -51,3 +71,15 @@ def graph():
     m = fit("directau")
     yield m
     m.close()
+
+
+@pytest.fixture(scope="session")
+def mini_checkpoint(tmp_path_factory):
+    """A small GSAU(rec) (sequence-scored) trained 1 epoch on the 2,000 users and 8,017 items of
+    data/beauty-mini.txt, saved: the path (test_ray.py, test_faiss.py)."""
+    from gsau import GSAU
+    path = tmp_path_factory.mktemp("mini") / "mini.gsau"
+    with GSAU("gsau-rec", embedding_size=16, inner_size=32, epochs=1).fit(
+            str(REPO / "data" / "beauty-mini.txt"), show_progress=False) as model:
+        model.save(path)
+    return path

@@ -16,6 +16,7 @@ import pytest
 import gsau
 import gsau.errors
 import gsau.model
+import gsau.ray
 from gsau import GSAU, Dataset
 
 from conftest import REPO
@@ -28,6 +29,7 @@ def public_objects():
     """(qualified name, object) of every public function, class, method and property."""
     out = [("gsau.%s" % n, getattr(gsau, n)) for n in ("version", "abi_version", "system_info",
                                                         "variants")]
+    out.append(("gsau.ray.score_users_with_ray", gsau.ray.score_users_with_ray))
     for cls in (Dataset, GSAU):
         out.append(("gsau.%s" % cls.__name__, cls))
         for name, member in vars(cls).items():
@@ -109,10 +111,11 @@ def test_numpydoc_sections(name, obj):
         assert [n for p in scraped["Parameters"] for n in p.name.split(", ")] == documented
 
 
-def doctests():
+def doctests(modules=(gsau, gsau.model, gsau.errors)):
+    """The doctests of ``modules``. gsau.ray's start Ray: test_ray.py runs them, on its cluster."""
     finder = doctest.DocTestFinder(exclude_empty=True)
     tests = []
-    for module in (gsau, gsau.model, gsau.errors):
+    for module in modules:
         tests += [t for t in finder.find(module) if t.examples]
     return sorted(tests, key=lambda t: t.name)
 
@@ -130,7 +133,7 @@ def test_examples_run(test, monkeypatch):
 
 
 def test_every_public_object_has_running_examples():
-    named = {t.name for t in doctests()}
+    named = {t.name for t in doctests() + doctests([gsau.ray])}
     for name, obj in public_objects():
         if inspect.isclass(obj):
             continue
