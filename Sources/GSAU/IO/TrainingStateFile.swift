@@ -161,7 +161,7 @@ extension TrainingState {
 
     /// Reads and validates a training-state file.
     public static func read(from path: String) throws -> TrainingState {
-        try decode(try readFileBytes(path), source: path)
+        try decode(try readFileBytes(path, for: "loading \(path)"), source: path)
     }
 
     /// Writes the state to `path` atomically (temporary file, fsync, rename).
