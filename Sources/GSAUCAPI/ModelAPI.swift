@@ -179,7 +179,7 @@ public func gsau_model_info_get(_ m: OpaquePointer?, _ out: UnsafeMutablePointer
         out.pointee.embedding_size = Int32(model.config.embeddingSize)
         out.pointee.predicts_with_graph = model.config.predictWithGraph ? 1 : 0
         out.pointee.n_parameters = Int64(model.layout.count)
-        out.pointee.best_epoch = Int32(result?.bestEpoch.map { result!.history[$0].epoch } ?? -1)
+        out.pointee.best_epoch = Int32(result.flatMap { r in r.bestEpoch.map { r.history[$0].epoch } } ?? -1)
         out.pointee.epochs_run = Int32(result?.history.count ?? 0)
         out.pointee.test_recall_at_10 = result?.test?["recall@10"] ?? .nan
         out.pointee.test_ndcg_at_10 = result?.test?["ndcg@10"] ?? .nan

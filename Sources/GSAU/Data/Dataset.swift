@@ -107,7 +107,7 @@ public struct Dataset: Sendable {
             }
         }
         guard !userIDs.isEmpty else { throw GSAUError.invalidArgument("no interactions") }
-        try DatasetMemory.check(fileBytes: 0, interactions: userIDs.count, source: source)
+        try Dataset.checkMemory(interactions: userIDs.count, source: source)
         var raw = RawInteractions(path: source, hasTimestamps: timestamps != nil)
         for i in 0..<userIDs.count {
             guard !userIDs[i].isEmpty, !itemIDs[i].isEmpty else {

@@ -39,8 +39,22 @@ enum DatasetMemory {
 
     /// Throws `outOfMemory` when loading `interactions` from `fileBytes` bytes would exceed the
     /// memory limit or the memory available.
+    /// Also refuses 2^31 - 1 interactions or more: ids are dense Int32s and a dataset has no more
+    /// distinct ids than interactions, so below that bound interning an id cannot overflow.
     static func check(fileBytes: Int, interactions: Int, source: String) throws {
+        guard interactions < Int(Int32.max) else {
+            throw GSAUError.invalidArgument("\(source): up to \(interactions) interactions; a dataset holds fewer than \(Int32.max) (ids are 32-bit)")
+        }
         try MemoryLimit.check(need: estimate(fileBytes: fileBytes, interactions: interactions), for: "loading \(source)",
                               counting: "the file and about \(bytesPerInteraction) bytes for each of up to \(interactions) interactions")
+    }
+}
+
+extension Dataset {
+    /// Throws `outOfMemory` when a dataset of `interactions` caller-given interactions would take
+    /// the process over its memory limit (`MemoryLimit`) or the memory available; for hosts that
+    /// copy their arrays before building one (the C API checks this before copying).
+    public static func checkMemory(interactions: Int, source: String) throws {
+        try DatasetMemory.check(fileBytes: 0, interactions: interactions, source: source)
     }
 }

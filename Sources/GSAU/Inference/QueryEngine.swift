@@ -101,6 +101,7 @@ public final class QueryEngine: @unchecked Sendable {
         try checkCount(count)
         let indices = try users.map { try userIndex($0) }
         let filter = try itemFilter(filterSeen: filterSeen, allowed: allowedItems, excluded: excludedItems)
+        try checkBatchMemory(users: indices.count, count: count)
         var results = [[(item: String, score: Float)]](repeating: [], count: indices.count)
         results.withUnsafeMutableBufferPointer { out in
             let out = UnsafeSendable(out.baseAddress!)

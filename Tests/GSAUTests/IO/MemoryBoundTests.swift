@@ -152,6 +152,20 @@ final class MemoryBoundTests: XCTestCase {
         XCTAssertNoThrow(try Dataset.load(path: path))
     }
 
+    func testCallerArraysAreCheckedBeforeTheyAreRead() throws {
+        // One element behind each pointer, n far larger: refused before element 1 is read.
+        let one: [Int64] = [1]
+        var ds: OpaquePointer? = nil
+        for n in [Int64(Int32.max), 1 << 40] {
+            XCTAssertEqual(gsau_dataset_from_int64_arrays(&ds, one, one, nil, n, nil), GSAU_E_INVALID_ARGUMENT)
+            XCTAssertTrue(String(cString: gsau_last_error_message()).contains("ids are 32-bit"))
+        }
+        try MemoryLimit.set(1 << 20)
+        XCTAssertEqual(gsau_dataset_from_int64_arrays(&ds, one, one, nil, 1_000_000, nil), GSAU_E_OUT_OF_MEMORY)
+        XCTAssertTrue(String(cString: gsau_last_error_message()).contains("loading <arrays> needs about"))
+        XCTAssertNil(ds)
+    }
+
     func testTheInteractionBoundCountsFieldsOrRows() {
         XCTAssertEqual(DatasetMemory.interactionBound(Array("u1 a b\n\nu2\tc  d \r\n".utf8), format: .sequence), 6)
         XCTAssertEqual(DatasetMemory.interactionBound(Array("user,item\n1,a\n2,b".utf8), format: .csv), 3)
