@@ -18,7 +18,7 @@ DIST_BUILD := .build-dist
 WHEEL_STAGE := .build-wheel
 CFLAGS_EXAMPLE := -std=c11 -O2 -Wall -Wextra -Werror -Iinclude
 
-.PHONY: all deps build demo test test-layers test-swift test-golden test-c test-python test-install test-dist test-wheel bench install dist wheel clean
+.PHONY: all deps build demo test test-layers test-swift test-golden test-crash test-c test-python test-install test-dist test-wheel bench install dist wheel clean
 
 all: build
 
@@ -37,7 +37,7 @@ demo: build
 	@echo "(3 epochs show the pipeline, not the model: GSAU(rec) learns slowly at first and a full"
 	@echo " Beauty run took 123 epochs, ~50 min at 25 s each; see docs/RESULTS.md and bench/reproduce)"
 
-test: deps test-layers test-swift test-golden test-c test-python test-install test-dist test-wheel
+test: deps test-layers test-swift test-golden test-crash test-c test-python test-install test-dist test-wheel
 	@echo "all tests passed"
 
 # The engine's layers depend one way only (docs/ARCHITECTURE.md); the self-test shows the check
@@ -146,3 +146,10 @@ test-wheel: wheel
 
 clean:
 	rm -rf .build $(DIST_BUILD) $(WHEEL_STAGE) dist
+
+# Crash safety (Tests/crash/crash.py, docs/RELIABILITY.md): SIGKILL at random moments of checkpoint
+# saves and of a training run with --state (40 each); the file always loads and the resumed run
+# ends with the uninterrupted run's numbers and model; a save onto a full tmpfs fails with
+# GSAU_E_IO and keeps the old file (skipped where no private mount namespace is allowed).
+test-crash: build
+	$(PYTHON) Tests/crash/crash.py $(RELEASE)/gsau-cli $(RELEASE)/libgsau.so

@@ -103,7 +103,8 @@ typedef int32_t gsau_status;
 #define GSAU_E_MALFORMED_INPUT   -4  /* a data file does not follow its format (message: file:line) */
 #define GSAU_E_CORRUPT_FILE      -5  /* a checkpoint failed validation */
 #define GSAU_E_VERSION_MISMATCH  -6  /* a checkpoint or struct of an unsupported version */
-#define GSAU_E_OUT_OF_MEMORY     -7
+#define GSAU_E_OUT_OF_MEMORY     -7  /* the work would need more memory than available or than
+                                        gsau_memory_limit allows; refused before allocating */
 #define GSAU_E_ABORTED           -8  /* a callback asked to stop */
 #define GSAU_E_MISUSE            -9  /* NULL, freed or wrong handle */
 #define GSAU_E_NUMERICAL        -10  /* non-finite loss or parameters */
@@ -131,6 +132,18 @@ typedef struct gsau_system_info {
 /* Fills *out (struct_size must be set). GSAU_E_INVALID_ARGUMENT for NULL out,
  * GSAU_E_VERSION_MISMATCH for a struct_size smaller than this struct's first published size. */
 GSAU_API gsau_status gsau_system_info_get(gsau_system_info *out);
+
+/* ── Memory limit ──────────────────────────────────────────────────────────────────────────
+ * Training, loading a dataset or a model, and batch queries (gsau_model_recommend_batch,
+ * gsau_model_score_to_file) estimate what they will allocate from the sizes involved (file size,
+ * header counts, configuration, request) and fail with GSAU_E_OUT_OF_MEMORY, before allocating,
+ * when it exceeds the memory available now or this process-wide cap; the message names the need
+ * and the cap. (The estimates count the large buffers; small ones are left out.)
+ *
+ * bytes >= 0 sets the cap (0 = none beyond the memory available, the default); bytes < 0 only
+ * reads it. Returns the cap in force before the call. Process-wide, like
+ * sqlite3_soft_heap_limit64; thread-safe (an atomic). */
+GSAU_API int64_t gsau_memory_limit(int64_t bytes);
 
 /* ── Datasets ──────────────────────────────────────────────────────────────────────────────
  * Interactions read from a file, filtered, ordered by time and split leave-one-out:
@@ -168,7 +181,8 @@ GSAU_API void gsau_dataset_options_init(gsau_dataset_options *opts);
  * gsau_dataset_free. opts may be NULL (defaults).
  * Errors: GSAU_E_INVALID_ARGUMENT (NULL out or path, bad option), GSAU_E_IO (cannot read),
  * GSAU_E_MALFORMED_INPUT (bad content; the message names file and line),
- * GSAU_E_VERSION_MISMATCH (opts->struct_size smaller than the first published size). */
+ * GSAU_E_VERSION_MISMATCH (opts->struct_size smaller than the first published size),
+ * GSAU_E_OUT_OF_MEMORY (the file and its rows beyond gsau_memory_limit or the memory available). */
 GSAU_API gsau_status gsau_dataset_load(gsau_dataset **out, const char *path, const gsau_dataset_options *opts);
 
 /* Frees a dataset. NULL and already-freed handles are ignored. */
@@ -411,7 +425,8 @@ GSAU_API gsau_status gsau_model_user_id(const gsau_model *m, int32_t user, const
  * scoring tables alone, in safetensors format, for other tools. */
 
 /* Saves the model to path atomically (temporary file in the same folder, fsync, rename): on
- * failure an existing file at path is left as it was.
+ * failure (a full disk included: GSAU_E_IO) an existing file at path is left as it was, and a
+ * process killed while saving leaves the old file or the new one, never a mix.
  * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (NULL path), GSAU_E_IO (cannot write),
  * GSAU_E_NUMERICAL (non-finite parameters are refused). */
 GSAU_API gsau_status gsau_model_save(const gsau_model *m, const char *path);
@@ -419,7 +434,8 @@ GSAU_API gsau_status gsau_model_save(const gsau_model *m, const char *path);
 /* Loads a model saved by gsau_model_save. On success *out owns it (free with gsau_model_free).
  * Errors: GSAU_E_INVALID_ARGUMENT (NULL), GSAU_E_IO, GSAU_E_CORRUPT_FILE (any failed validation:
  * size, offsets, shapes, non-finite values, checksum; the message names the field),
- * GSAU_E_VERSION_MISMATCH (a checkpoint format this library does not read). */
+ * GSAU_E_VERSION_MISMATCH (a checkpoint format this library does not read), GSAU_E_OUT_OF_MEMORY
+ * (the file, or the sizes its header gives, beyond gsau_memory_limit or the memory available). */
 GSAU_API gsau_status gsau_model_load(gsau_model **out, const char *path);
 
 /* Exports the model's scoring tables to path in safetensors format (docs/CHECKPOINT.md, "Export"),
@@ -500,10 +516,11 @@ GSAU_API gsau_status gsau_model_similar_items(const gsau_model *m, int32_t item,
  * CR or LF is quoted, its quotes doubled; a user without candidates has no rows). Lines end with
  * "\n"; text is UTF-8. Scores are the shortest decimal that reads back as the same float
  * (strtof gives the float exactly), e.g. 0.83191574 or 3e-05.
- * The file is written atomically (path.tmp.<pid> in the same folder, fsync, rename): on any error
- * the temporary file is removed and an existing file at path is left as it was. Every id is
- * checked before the file is opened. Like a query, it may run while other threads query the same
- * model; two calls must not write the same path at once (they would share the temporary file).
+ * The file is written atomically (path.tmp.<pid>.<n> in the same folder, fsync, rename): on any
+ * error (a full disk included) the temporary file is removed and an existing file at path is left
+ * as it was. Every id is checked before the file is opened. Like a query, it may run while other
+ * threads query the same model; two calls writing one path at once each use their own temporary
+ * file (the later rename wins).
  * Errors: GSAU_E_MISUSE, GSAU_E_INVALID_ARGUMENT (k <= 0, NULL path, bad format, users NULL with
  * n_users != 0, n_users < 0, bad q), GSAU_E_UNKNOWN_ID (a user or filter item out of range),
  * GSAU_E_IO (cannot write path). */

@@ -88,6 +88,7 @@ public func gsau_dataset_from_arrays(_ out: UnsafeMutablePointer<OpaquePointer?>
         guard let out else { throw BoundaryError.invalid("out is NULL") }
         guard let userIDs, let itemIDs else { throw BoundaryError.invalid("user_ids and item_ids must not be NULL") }
         guard n > 0 else { throw BoundaryError.invalid("n must be positive (got \(n))") }
+        try Dataset.checkMemory(interactions: Int(n), source: "<arrays>")
         var users: [String] = [], items: [String] = []
         users.reserveCapacity(Int(n)); items.reserveCapacity(Int(n))
         for i in 0..<Int(n) {
@@ -108,6 +109,7 @@ public func gsau_dataset_from_int64_arrays(_ out: UnsafeMutablePointer<OpaquePoi
         guard let out else { throw BoundaryError.invalid("out is NULL") }
         guard let userIDs, let itemIDs else { throw BoundaryError.invalid("user_ids and item_ids must not be NULL") }
         guard n > 0 else { throw BoundaryError.invalid("n must be positive (got \(n))") }
+        try Dataset.checkMemory(interactions: Int(n), source: "<arrays>")
         let users = (0..<Int(n)).map { String(userIDs[$0]) }, items = (0..<Int(n)).map { String(itemIDs[$0]) }
         out.pointee = try arrayDataset(users, items, timestamps, opts)
     }

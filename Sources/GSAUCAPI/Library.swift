@@ -2,7 +2,7 @@ import Glibc
 import GSAU
 import GSAUHeader
 
-// Versions, status strings and diagnostics.
+// Versions, status strings, diagnostics and the memory limit.
 
 /// GSAU_VERSION_STRING of include/gsau.h (the one place the version is written), as a static C string.
 private let versionString: UnsafeMutablePointer<CChar>? = strdup(GSAU_VERSION_STRING)
@@ -49,4 +49,10 @@ public func gsau_system_info_get(_ out: UnsafeMutablePointer<gsau_system_info>?)
         out.pointee.hardware_threads = Int32(BLASInfo.hardwareThreads)
         out.pointee.blas_generic_fallback = BLASInfo.isGenericFallback ? 1 : 0
     }
+}
+
+@_cdecl("gsau_memory_limit")
+public func gsau_memory_limit(_ bytes: Int64) -> Int64 {
+    guard bytes >= 0 else { return Int64(MemoryLimit.current) }
+    return Int64((try? MemoryLimit.set(Int(bytes))) ?? MemoryLimit.current)   // cannot fail for bytes >= 0
 }

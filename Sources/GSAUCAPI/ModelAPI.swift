@@ -284,6 +284,8 @@ public func gsau_model_user_vectors(_ m: OpaquePointer?, _ users: UnsafePointer<
         guard let users, let out else { throw BoundaryError.invalid("users and out must not be NULL") }
         guard nUsers > 0 else { throw BoundaryError.invalid("n_users must be positive (got \(nUsers))") }
         let d = handle.engine.scorer.width
+        // Every index first: on failure out stays untouched.
+        for b in 0..<Int(nUsers) { try handle.engine.checkUser(users[b]) }
         for b in 0..<Int(nUsers) { try handle.engine.userVector(userIndex: users[b], into: out + b * d) }
     }
 }

@@ -16,7 +16,10 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Comma-separated cut-offs.")
     var k: String = "1,5,10,20,50"
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         warnAboutBLAS()
         let (ds, _) = try data.load()
         guard let mask = HistoryMasking(rawValue: masking) else {

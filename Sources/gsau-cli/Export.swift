@@ -11,7 +11,10 @@ struct Export: ParsableCommand {
     @Argument(help: "The safetensors file to write (replaced atomically).")
     var output: String
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         let model = try GSAUModel.load(from: checkpoint)
         let clock = ContinuousClock()
         let start = clock.now

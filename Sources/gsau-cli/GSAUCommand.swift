@@ -48,6 +48,30 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+/// The process's memory limit (`MemoryLimit`), an option of every command.
+struct MemoryOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Refuse, before allocating, work that would need more memory than this (bytes, or with a K, M or G suffix: 512M); 0 = only what the machine has available.",
+                               valueName: "bytes"))
+    var memoryLimit: String = "0"
+
+    func apply() throws {
+        guard let bytes = Self.bytes(memoryLimit) else {
+            throw ValidationError("--memory-limit '\(memoryLimit)' is not a byte count (e.g. 1073741824, 512M, 2G)")
+        }
+        try MemoryLimit.set(bytes)
+    }
+
+    /// "512M" -> 536870912 (K, M, G: powers of 1024); nil when not a count or over Int.max.
+    static func bytes(_ text: String) -> Int? {
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var digits = Substring(text), scale = 1
+        if let last = text.uppercased().last, let unit = units[last] { digits = digits.dropLast(); scale = unit }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let n = Int(digits), n >= 0 else { return nil }
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : bytes
+    }
+}
+
 func printErr(_ s: String) {
     var stderr = StandardError()
     print(s, to: &stderr)

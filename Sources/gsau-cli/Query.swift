@@ -33,7 +33,10 @@ struct Query: ParsableCommand {
         guard n > 0 else { throw ValidationError("-n must be positive") }
     }
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         let model = try GSAUModel.load(from: checkpoint)
         print("model \(checkpoint): \(model.config.variant.rawValue), \(model.dataset.userCount) users, \(model.dataset.itemCount) items")
         if let user {

@@ -18,7 +18,10 @@ struct Recommend: ParsableCommand {
     @Flag(help: "Exclude items the user has already interacted with.")
     var filterSeen = false
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         let (ds, _) = try data.load()
         guard n > 0 else { throw ValidationError("-n must be positive") }
         guard model == "popularity" else { throw ValidationError("unknown model '\(model)'; available: popularity") }

@@ -47,7 +47,10 @@ struct Score: ParsableCommand {
         guard !out.isEmpty else { throw ValidationError("--out is empty; give a file or - for standard output") }
     }
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         warnAboutBLAS()
         let model = try GSAUModel.load(from: checkpoint)
         let engine = try QueryEngine(model: model)

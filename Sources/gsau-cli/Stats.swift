@@ -6,7 +6,10 @@ struct Stats: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         let (ds, seconds) = try data.load()
         let density = Double(ds.interactionCount) / (Double(ds.userCount) * Double(ds.itemCount))
         print("file         \(ds.path) (\(ds.format.rawValue))")

@@ -26,7 +26,10 @@ struct Train: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Model options: see MODEL OPTIONS below.", valueName: "model-options"))
     var modelOptions: [String] = []
 
+    @OptionGroup var memory: MemoryOptions
+
     func run() throws {
+        try memory.apply()
         warnAboutBLAS()
         guard let v = Variant(rawValue: variant) else {
             throw ValidationError("unknown variant '\(variant)'; available: \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -1,5 +1,5 @@
 /// Writes `bytes` to `path` atomically, as leveldb replaces its CURRENT file: write
-/// `<path>.tmp.<pid>` in the same folder, fsync it, rename it over `path`, fsync the folder.
+/// `<path>.tmp.<pid>.<n>` in the same folder, fsync it, rename it over `path`, fsync the folder.
 /// On any error the temporary file is removed and `path` is left as it was. (A file written in
 /// pieces: `AtomicFileStream`, which this uses.)
 public func writeFileAtomically(_ path: String, bytes: [UInt8]) throws {

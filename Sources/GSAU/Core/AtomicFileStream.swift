@@ -1,13 +1,19 @@
 import Glibc
+import Synchronization
 
 /// A file written front to back in pieces and published atomically, as `writeFileAtomically`
-/// publishes a whole byte array: the pieces go to `<path>.tmp.<pid>` in the same folder;
+/// publishes a whole byte array: the pieces go to `<path>.tmp.<pid>.<n>` in the same folder (`n`
+/// counts the process's streams, so two threads saving to one path never share a temporary file);
 /// `commit()` fsyncs it, renames it over `path` and fsyncs the folder. Until `commit()` succeeds,
 /// `path` is left as it was; a stream that is discarded, fails or is released without a commit
-/// removes its temporary file.
+/// removes its temporary file. A process killed before `commit()` leaves its temporary file behind
+/// (nothing runs on SIGKILL); `path` is still the old file or the new one, never a mix.
 ///
-/// One writer at a time (not thread-safe).
+/// One writer per stream (a stream is not thread-safe).
 final class AtomicFileStream {
+    /// Numbers the process's temporary files.
+    private static let serial = Atomic<Int>(0)
+
     let path: String
     let temporary: String
     private var fd: Int32
@@ -16,8 +22,8 @@ final class AtomicFileStream {
 
     init(path: String) throws {
         self.path = path
-        temporary = "\(path).tmp.\(getpid())"
-        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        temporary = "\(path).tmp.\(getpid()).\(Self.serial.add(1, ordering: .relaxed).newValue)"
+        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             let error = ioError(path, "cannot create \(temporary)")
             discarded = true                             // nothing to remove
@@ -68,13 +74,33 @@ final class AtomicFileStream {
     }
 }
 
+/// A test seam: the bytes `writeAll` may still write in this process before every write fails
+/// with ENOSPC, as on a full disk (-1, the default: no limit). Only tests set it.
+enum FileWriteFault {
+    static let remainingBytes = Atomic<Int>(-1)
+
+    /// How many of `wanted` bytes the next write may pass on (0: fail it with ENOSPC).
+    static func allowance(_ wanted: Int) -> Int {
+        let budget = remainingBytes.load(ordering: .relaxed)
+        guard budget >= 0 else { return wanted }
+        let granted = min(wanted, budget)
+        remainingBytes.store(budget - granted, ordering: .relaxed)
+        return granted
+    }
+}
+
 /// Writes all of `bytes` to `fd`, continuing after short writes and EINTR. `path` names the file
 /// in the error.
 func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
     guard let base = bytes.baseAddress else { return }
     var written = 0
     while written < bytes.count {
-        let n = Glibc.write(fd, base + written, bytes.count - written)
+        let chunk = FileWriteFault.allowance(bytes.count - written)
+        guard chunk > 0 else {
+            errno = ENOSPC
+            throw ioError(path, "write failed")
+        }
+        let n = Glibc.write(fd, base + written, chunk)
         if n < 0 {
             if errno == EINTR { continue }
             throw ioError(path, "write failed")

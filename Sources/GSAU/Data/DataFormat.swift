@@ -14,11 +14,11 @@ public enum DataFormat: String, Sendable, CaseIterable {
         let lower = path.lowercased()
         if lower.hasSuffix(".inter") { return .atomic }
         if lower.hasSuffix(".csv") { return .csv }
-        var firstLine: [UInt8] = []
-        for b in bytes { if b == 0x0A { break }; firstLine.append(b) }
-        let text = String(decoding: firstLine, as: UTF8.self)
-        if text.contains("\t") && text.contains(":") { return .atomic }
-        if text.contains(",") { return .csv }
+        // Byte by byte (the characters sought are ASCII, which UTF-8 never uses inside another
+        // character): a first line of many megabytes costs one pass, not a String's.
+        let firstLine = bytes.prefix { $0 != 0x0A }
+        if firstLine.contains(0x09) && firstLine.contains(0x3A) { return .atomic }       // tab and ':'
+        if firstLine.contains(0x2C) { return .csv }                                        // ','
         return .sequence
     }
 

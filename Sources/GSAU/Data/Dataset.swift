@@ -81,10 +81,12 @@ public struct Dataset: Sendable {
     /// Which interactions are held out of training.
     public let holdOut: HoldOut
 
-    /// Loads an interaction file (see `DataFormat` for the formats).
+    /// Loads an interaction file (see `DataFormat` for the formats). Throws `outOfMemory` before
+    /// parsing when the file and its rows would need more memory than allowed (`DatasetMemory`).
     public static func load(path: String, options: DatasetOptions = DatasetOptions()) throws -> Dataset {
-        let bytes = try readFileBytes(path)
+        let bytes = try readFileBytes(path, for: "loading \(path)")
         let format = options.format ?? DataFormat.detect(path: path, bytes: bytes)
+        try DatasetMemory.check(fileBytes: bytes.count, interactions: DatasetMemory.interactionBound(bytes, format: format), source: path)
         let raw = try format.read(path: path, bytes: bytes)
         return try Dataset(raw: raw, format: format, options: options)
     }
@@ -105,6 +107,7 @@ public struct Dataset: Sendable {
             }
         }
         guard !userIDs.isEmpty else { throw GSAUError.invalidArgument("no interactions") }
+        try Dataset.checkMemory(interactions: userIDs.count, source: source)
         var raw = RawInteractions(path: source, hasTimestamps: timestamps != nil)
         for i in 0..<userIDs.count {
             guard !userIDs[i].isEmpty, !itemIDs[i].isEmpty else {

@@ -39,9 +39,11 @@ extension GSAUModel {
         try writeFileAtomically(path, bytes: bytes)
     }
 
-    /// Reads and validates a checkpoint written by `save(to:)`.
+    /// Reads and validates a checkpoint written by `save(to:)`. Throws `outOfMemory`, before
+    /// allocating, when the file or a part whose size its header gives would take the process over
+    /// its memory limit (`MemoryLimit`) or the memory available.
     public static func load(from path: String) throws -> GSAUModel {
-        try deserialize(try readFileBytes(path), source: path)
+        try deserialize(try readFileBytes(path, for: "loading \(path)"), source: path)
     }
 
     /// The checkpoint bytes of this model. Throws `numerical` for non-finite parameters and

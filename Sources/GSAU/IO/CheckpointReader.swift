@@ -45,6 +45,14 @@ extension Checkpoint {
         let headerLength = Int(headerField)
         let headerEnd = preambleSize + headerLength
         var r = ByteReader(bytes, range: preambleSize..<headerEnd, source: source)
+        // Memory: each part is counted, and checked against `MemoryLimit`, once its size is read
+        // from the header and found to fit the file, before it is allocated.
+        var need = ByteCount()
+        need.add(size, width: 1)
+        func reserve(_ count: Int, width: Int, _ part: String) throws {
+            need.add(count, width: width)
+            try MemoryLimit.check(need: need.value, for: "loading \(source)", counting: "the file's bytes and its decoded \(part) so far")
+        }
 
         // 1. config
         let fields = ConfigSchema.fields(inFormatVersion: version)
@@ -103,6 +111,7 @@ extension Checkpoint {
             guard count <= r.remaining / 5 else {         // each token takes >= 5 bytes
                 throw r.error("dataset.\(what)_count", "\(count) ids cannot fit in the \(r.remaining) header bytes left")
             }
+            try reserve(count, width: bytesPerID, "ids")
             var list: [String] = []
             list.reserveCapacity(count)
             for k in 0..<count {
@@ -114,6 +123,11 @@ extension Checkpoint {
         }
         let users = try tokens("user"), items = try tokens("item")
         let interactions = try r.size("dataset.interaction_count")
+        guard interactions <= r.remaining / 4 else {
+            throw r.error("dataset.interaction_count", "\(interactions) interactions cannot fit in the \(r.remaining) header bytes left")
+        }
+        try reserve(users.count + 1, width: 8, "histories")
+        try reserve(interactions, width: bytesPerInteraction, "histories")
         let offsetBytes = try r.take(count: users.count + 1, width: 8, "dataset.offsets")
         var offsets = [Int](repeating: 0, count: users.count + 1)
         for u in 0..<offsets.count {
@@ -190,6 +204,7 @@ extension Checkpoint {
         }
 
         // Values.
+        try reserve(layout.count, width: 4, "parameters")
         let parameters = decodeFloat32s(bytes, offset: blobStart, count: layout.count)
         if let i = parameters.firstIndex(where: { !$0.isFinite }) {
             let slot = layout.slots.last { $0.offset <= i } ?? layout.slots[0]
@@ -197,6 +212,11 @@ extension Checkpoint {
         }
         return Decoded(config: config, dataset: dataset, layout: layout, parameters: parameters)
     }
+
+    /// Memory per decoded id: its string in the token list and in the id map's hash table.
+    static let bytesPerID = 80
+    /// Memory per decoded interaction: the history entry and the dataset's training edges.
+    static let bytesPerInteraction = 24
 
     /// An upper bound on every partial sum `ParameterLayout` computes, or nil on overflow; with it
     /// in range, building the layout cannot trap.

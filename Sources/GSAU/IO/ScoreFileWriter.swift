@@ -20,7 +20,7 @@ public enum ScoreFileFormat: String, CaseIterable, Sendable {
 
 /// Where a score file goes.
 public enum ScoreFileDestination: Sendable, Equatable {
-    /// A file, written atomically: `<path>.tmp.<pid>`, renamed over `path` once complete; on any
+    /// A file, written atomically: `<path>.tmp.<pid>.<n>`, renamed over `path` once complete; on any
     /// error the temporary file is removed and `path` is left as it was.
     case file(String)
     /// The process's standard output (not atomic: an error can leave part of the output written).

@@ -119,8 +119,10 @@ extension TrainingState {
         for index in 0..<(try count("history length", width: 64)) {
             progress.history.append(try readRecord(&r, index: index))
         }
+        // The counters only grow by one per epoch or step: bounding them keeps every later `+= 1` in range.
         guard bestEpoch >= -1, bestEpoch < progress.history.count,
-              progress.nextEpoch >= progress.history.count, adamStep >= 0, sinceBest >= 0 else {
+              progress.nextEpoch >= progress.history.count, progress.nextEpoch <= Int(Int32.max),
+              adamStep >= 0, adamStep <= 1 << 53, sinceBest >= 0, sinceBest <= progress.nextEpoch else {
             throw corrupt("run counters are inconsistent (best epoch \(bestEpoch), next epoch \(progress.nextEpoch), \(progress.history.count) epochs of history)")
         }
         progress.bestEpoch = bestEpoch >= 0 ? bestEpoch : nil
@@ -141,6 +143,10 @@ extension TrainingState {
     private static func readRecord(_ r: inout ByteReader, index: Int) throws -> EpochRecord {
         let field = "history[\(index)]"
         let epoch = Int(try r.i64(field)), steps = Int(try r.i64(field)), lossSum = try r.f64(field)
+        // Epochs are numbered 0, 1, ... in history order; the C API reports both as int32.
+        guard epoch == index, steps >= 0, steps <= Int(Int32.max) else {
+            throw r.error(field, "epoch \(epoch) with \(steps) steps at history position \(index)")
+        }
         var terms: [Double?] = []
         for _ in 0..<LossTerms.termCount {
             let present = try r.u8(field) != 0, value = try r.f64(field)
@@ -161,7 +167,7 @@ extension TrainingState {
 
     /// Reads and validates a training-state file.
     public static func read(from path: String) throws -> TrainingState {
-        try decode(try readFileBytes(path), source: path)
+        try decode(try readFileBytes(path, for: "loading \(path)"), source: path)
     }
 
     /// Writes the state to `path` atomically (temporary file, fsync, rename).

@@ -26,11 +26,12 @@ extension QueryEngine {
 
     /// The checks `scoreInBlocks` and `recommend(userIndices:...)` make before any work: `count`
     /// positive, every user known (and, for sequence-scored models, with items), every filter
-    /// item known.
+    /// item known, the work's memory within the limit (`checkBatchMemory`).
     package func checkBatch(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter) throws {
         try checkCount(count)
         for u in userIndices { try checkUser(u) }
         try check(filter)
+        try checkBatchMemory(users: userIndices.count, count: count)
     }
 
     /// Top-`count` of each of `userIndices` under `filter`, streamed: the users are scored in

@@ -12,7 +12,7 @@ extension QueryEngine {
         }
     }
 
-    func checkUser(_ u: Int32) throws {
+    package func checkUser(_ u: Int32) throws {
         guard u >= 1 && Int(u) < dataset.users.count else {
             throw GSAUError.unknownID("user index \(u) (model has users 1..<\(dataset.users.count))")
         }

@@ -39,11 +39,14 @@ public final class QueryEngine: @unchecked Sendable {
     public var itemCount: Int { layout.itemCount }
 
     /// Builds the engine for `model`. For graph-scored models this runs one LightGCN propagation
-    /// (the only costly part). `poolLimit` caps the idle workspaces kept (default: twice the CPU
+    /// (the only costly part). Throws `outOfMemory` first when the engine would take the process
+    /// over its memory limit (`QueryMemory.swift`). `poolLimit` caps the idle workspaces kept (default: twice the CPU
     /// count; 0 = a fresh workspace per query).
     public convenience init(model: GSAUModel) throws { try self.init(model: model, poolLimit: 2 * processorCount) }
 
     init(model: GSAUModel, poolLimit: Int) throws {
+        try MemoryLimit.check(need: Self.engineMemoryEstimate(model: model), for: "building the query engine",
+                              counting: "the scoring tables, item norms and one workspace")
         config = model.config
         dataset = model.dataset
         layout = model.layout
@@ -98,6 +101,7 @@ public final class QueryEngine: @unchecked Sendable {
         try checkCount(count)
         let indices = try users.map { try userIndex($0) }
         let filter = try itemFilter(filterSeen: filterSeen, allowed: allowedItems, excluded: excludedItems)
+        try checkBatchMemory(users: indices.count, count: count)
         var results = [[(item: String, score: Float)]](repeating: [], count: indices.count)
         results.withUnsafeMutableBufferPointer { out in
             let out = UnsafeSendable(out.baseAddress!)

@@ -22,6 +22,11 @@ struct TransformerLayerOffsets: Sendable, Equatable {
 /// Where every parameter lives in the one contiguous buffer (gradients and Adam moments use the
 /// same layout). The item table exists once: LightGCN, the SASRec inputs, the targets and the CE
 /// output layer all read it, and its gradient is summed from every path.
+///
+/// The optional offsets are set exactly when the configuration the layout was built from uses
+/// that part (the user table for the graph encoder, the position table and embedding norm for the
+/// sequential one, the BERT4Rec head for BERT4Rec); the encoders, built from the same
+/// configuration, unwrap them only on those paths, so no input reaches a nil there.
 public struct ParameterLayout: Sendable, Equatable {
     public private(set) var slots: [ParameterSlot] = []
     public private(set) var count = 0

@@ -45,8 +45,7 @@ public final class Trainer {
         self.options = options
         self.dataset = dataset
         layout = ParameterLayout(config: config, userCount: dataset.users.count, itemCount: dataset.items.count)
-        try TrainingMemory.check(need: TrainingMemory.estimate(config: config, layout: layout, dataset: dataset),
-                                 limit: options.memoryLimit)
+        try TrainingMemory.check(need: TrainingMemory.estimate(config: config, layout: layout, dataset: dataset))
         network = try GSAUNetwork(config: config, dataset: dataset, layout: layout)
         streams = TrainingStreams(dataset: dataset, batchSize: config.batchSize, maxLength: config.maxSequenceLength)
         if config.useGraph && streams.batchCount(rows: streams.graphRows) == 0 {

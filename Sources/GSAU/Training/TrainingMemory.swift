@@ -31,14 +31,10 @@ enum TrainingMemory {
         return bytes.value
     }
 
-    /// Throws `outOfMemory` when `need` exceeds `limit` (the caller's) or the memory available now.
-    static func check(need: Int, limit: Int?) throws {
-        let available = availableMemoryBytes()
-        let cap = [limit, available].compactMap { $0 }.min()
-        if let cap, need > cap {
-            let which = cap == limit ? "the memory limit given" : "the memory available now"
-            throw GSAUError.outOfMemory("training needs about \(describeBytes(need)) (parameters, optimizer state and one "
-                                        + "batch's activations for this configuration and data); \(which) is \(describeBytes(cap))")
-        }
+    /// Throws `outOfMemory` when `need` exceeds the process's memory limit (`MemoryLimit`) or the
+    /// memory available now.
+    static func check(need: Int) throws {
+        try MemoryLimit.check(need: need, for: "training",
+                              counting: "parameters, optimizer state and one batch's activations for this configuration and data")
     }
 }

@@ -15,9 +15,6 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Threads a matrix product is split over (0 = leave the default, one per core); process-wide,
     /// see ProductThreads.swift.
     public var threads = 0
-    /// The most memory (bytes) training may use; nil = what the machine has available. A run that
-    /// would need more is refused with `GSAUError.outOfMemory` before anything is allocated.
-    public var memoryLimit: Int? = nil
 
     public init() {}
 
@@ -26,7 +23,6 @@ public struct TrainingOptions: Sendable, Equatable {
         guard patience >= 0 else { throw GSAUError.invalidArgument("patience must be >= 0 (got \(patience))") }
         guard metricDecimals >= 0 && metricDecimals <= 12 else { throw GSAUError.invalidArgument("metric decimals must be in 0...12") }
         guard threads >= 0 else { throw GSAUError.invalidArgument("threads must be >= 0 (got \(threads))") }
-        if let memoryLimit, memoryLimit <= 0 { throw GSAUError.invalidArgument("memory limit must be positive (got \(memoryLimit))") }
         guard !ks.isEmpty, ks.allSatisfy({ $0 > 0 }) else { throw GSAUError.invalidArgument("every K must be positive") }
         var probe = RankingMetrics(ks: ks + [validationK])
         probe.finalize()

@@ -288,4 +288,16 @@ extension ModelCAPITests {
         XCTAssertEqual(refused, GSAU_E_INVALID_ARGUMENT)
         XCTAssertTrue(String(cString: gsau_last_error_message()).contains("item_embedding"))
     }
+
+    /// An unknown index anywhere in the list fails the call before any row is written.
+    func testUserVectorsLeaveTheOutputUntouchedOnAnUnknownUser() throws {
+        let model = try trainTinyModel()
+        defer { gsau_model_free(model) }
+        var out = [Float](repeating: 42, count: 3 * 8)
+        let users: [Int32] = [1, 2, 999]
+        XCTAssertEqual(gsau_model_user_vectors(model, users, 3, &out), GSAU_E_UNKNOWN_ID)
+        XCTAssertTrue(out.allSatisfy { $0 == 42 }, "rows written before the unknown user was found")
+        XCTAssertEqual(gsau_model_user_vectors(model, users, 2, &out), GSAU_OK)
+        XCTAssertFalse(out.prefix(16).allSatisfy { $0 == 42 })
+    }
 }

@@ -160,16 +160,16 @@ final class TrainingMemoryTests: XCTestCase {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         var c = ModelConfig(variant: .gsauRec)
         c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32
-        var options = TrainingOptions()
-        options.memoryLimit = 1 << 16
-        XCTAssertThrowsError(try Trainer(config: c, dataset: ds, options: options)) { error in
+        let previous = try MemoryLimit.set(1 << 16)
+        defer { _ = try? MemoryLimit.set(previous) }
+        XCTAssertThrowsError(try Trainer(config: c, dataset: ds)) { error in
             guard case GSAUError.outOfMemory(let message) = error else { return XCTFail("\(error)") }
-            XCTAssertTrue(message.contains("the memory limit given is 0.1 MiB"), message)
+            XCTAssertTrue(message.contains("the memory limit set is 0.1 MiB"), message)
         }
-        options.memoryLimit = 1 << 30
-        XCTAssertNoThrow(try Trainer(config: c, dataset: ds, options: options))
-        options.memoryLimit = 0
-        XCTAssertThrowsError(try Trainer(config: c, dataset: ds, options: options))
+        try MemoryLimit.set(1 << 30)
+        XCTAssertNoThrow(try Trainer(config: c, dataset: ds))
+        XCTAssertThrowsError(try MemoryLimit.set(-1))
+        XCTAssertEqual(MemoryLimit.current, 1 << 30)
     }
 
     func testSizesNoMachineHoldsAreRefusedWithoutALimit() throws {

@@ -53,6 +53,8 @@ __all__ = [
     "version",
     "abi_version",
     "system_info",
+    "memory_limit",
+    "set_memory_limit",
     "variants",
     "Dataset",
     "GSAU",
@@ -139,6 +141,63 @@ def system_info() -> Dict[str, Any]:
     d = _capi.struct_to_dict(info)
     d["blas_generic_fallback"] = bool(d["blas_generic_fallback"])
     return d
+
+
+def memory_limit() -> int:
+    """The process's memory cap in bytes (0: none beyond the memory available).
+
+    Returns
+    -------
+    int
+        What :func:`set_memory_limit` last set (``gsau_memory_limit``), 0 by default.
+
+    Examples
+    --------
+    >>> import gsau
+    >>> gsau.memory_limit()
+    0
+    """
+    return int(_capi.gsau_memory_limit(-1))
+
+
+def set_memory_limit(bytes: int) -> int:
+    """Caps the memory gsau may allocate in this process.
+
+    Training, loading a dataset or a model, and batch queries (``recommend`` for many users,
+    ``score_to_file``) estimate what they will allocate before allocating, and raise
+    :class:`OutOfMemoryError` (a MemoryError) naming the need and the cap when it exceeds this
+    cap or the memory available now. One setting for the whole process (every thread, every
+    model), as ``gsau_memory_limit`` in C.
+
+    Parameters
+    ----------
+    bytes : int
+        The cap in bytes; 0 = no cap beyond the memory available (the default).
+
+    Returns
+    -------
+    int
+        The cap in force before the call.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``bytes`` not an int, or negative.
+
+    Examples
+    --------
+    >>> import gsau
+    >>> gsau.set_memory_limit(2**30)
+    0
+    >>> gsau.set_memory_limit(0)
+    1073741824
+    """
+    if isinstance(bytes, bool) or not hasattr(type(bytes), "__index__"):
+        raise TypeError("bytes must be an int, not %s" % type(bytes).__name__)
+    value = operator.index(bytes)
+    if not 0 <= value < 2**63:
+        raise ValueError("bytes must be between 0 and 2**63 - 1 (0 = no limit), got %d" % value)
+    return int(_capi.gsau_memory_limit(value))
 
 
 def variants() -> List[str]:

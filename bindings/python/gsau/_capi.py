@@ -120,6 +120,12 @@ class gsau_system_info(ctypes.Structure):
 gsau_system_info_get = _bind("gsau_system_info_get", [POINTER(gsau_system_info)], gsau_status)
 
 
+# ── Memory limit ────────────────────────────────────────────────────────────────────────────
+
+# GSAU_API int64_t gsau_memory_limit(int64_t bytes);
+gsau_memory_limit = _bind("gsau_memory_limit", [c_int64], c_int64)
+
+
 # ── Datasets ────────────────────────────────────────────────────────────────────────────────
 
 GSAU_FORMAT_AUTO = 0

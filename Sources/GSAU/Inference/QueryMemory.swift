@@ -1,0 +1,36 @@
+/// What building a query engine and answering a batch query allocate, estimated from the model's
+/// sizes and the request before anything is allocated; over the process's memory limit
+/// (`MemoryLimit`) or the memory available, the work is refused with `GSAUError.outOfMemory`.
+extension QueryEngine {
+    /// The engine: for graph-scored models the scorer's LightGCN layers and mean over every node
+    /// and the normalised adjacency (two entries per training edge each way); the item norms;
+    /// one workspace (a user vector, a score row and a filter mask).
+    static func engineMemoryEstimate(model: GSAUModel) -> Int {
+        let config = model.config, layout = model.layout
+        var bytes = ByteCount()
+        if config.predictWithGraph {
+            bytes.add(config.graphLayers + 2, layout.userCount + layout.itemCount, config.embeddingSize)
+            bytes.add(4, model.dataset.interactionCount, width: 12)
+        }
+        bytes.add(layout.itemCount)
+        bytes.add(layout.itemCount, width: 5)
+        return bytes.value
+    }
+
+    /// A batch of `users` users' top-`count` lists: one block's user vectors and score rows, per
+    /// worker a filter mask and a workspace, the block's result rows and their top-K heaps.
+    func batchMemoryEstimate(users: Int, count: Int) -> Int {
+        let rows = min(users, Self.scoringBlock), slots = min(count, max(1, itemCount - 1))
+        var bytes = ByteCount()
+        bytes.add(rows, config.embeddingSize)
+        bytes.add(rows, itemCount)
+        bytes.add(processorCount, itemCount, width: 6)
+        bytes.add(2, rows, slots, width: 8)
+        return bytes.value
+    }
+
+    func checkBatchMemory(users: Int, count: Int) throws {
+        try MemoryLimit.check(need: batchMemoryEstimate(users: users, count: count), for: "scoring \(users) users' top \(count)",
+                              counting: "one block of \(min(users, Self.scoringBlock)) score rows over \(itemCount) items, the workers' masks and the top lists")
+    }
+}
