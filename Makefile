@@ -144,3 +144,52 @@ test-wheel: wheel
 
 clean:
 	rm -rf .build $(DIST_BUILD) $(WHEEL_STAGE) dist
+
+# ── Robustness checks (minutes, so not part of `make test`; Fuzz/README.md) ────────────────────
+#   make fuzz              build the libFuzzer targets of Fuzz/ and run each for FUZZ_SECONDS
+#                          (default 60); fails when a target finds a crash
+#   make check-sanitizers  the Swift tests under AddressSanitizer, then under ThreadSanitizer; the C
+#                          examples and Tests/c/stress.c (misuse, concurrency) built with ASan+UBSan
+#                          against a libgsau.so built with ASan
+# SAN_CC must be the Swift toolchain's clang: the executable then carries the same ASan runtime
+# the Swift library was instrumented for (a system gcc or another clang brings its own).
+FUZZ_SECONDS ?= 60
+SAN_CC  ?= clang
+ASAN_BUILD := .build-asan
+TSAN_BUILD := .build-tsan
+SAN_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -Iinclude -fno-omit-frame-pointer -fuse-ld=lld \
+              -fsanitize=address,undefined -fno-sanitize-recover=all
+
+.PHONY: fuzz check-sanitizers check-sanitizers-asan check-sanitizers-tsan check-sanitizers-c
+
+fuzz: deps
+	./Fuzz/build.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./Fuzz/run.sh
+
+check-sanitizers: deps
+	@for part in check-sanitizers-asan check-sanitizers-tsan check-sanitizers-c; do \
+	  start=$$(date +%s); $(MAKE) --no-print-directory $$part || exit 1; \
+	  echo "== $$part passed in $$(( $$(date +%s) - start )) s"; done
+	@echo "sanitizer checks passed"
+
+check-sanitizers-asan:
+	$(SWIFT) test --sanitize=address --scratch-path $(ASAN_BUILD)
+
+# Tests/tsan-suppressions.txt says why each entry is there.
+check-sanitizers-tsan:
+	TSAN_OPTIONS="suppressions=$(CURDIR)/Tests/tsan-suppressions.txt halt_on_error=1" \
+	  $(SWIFT) test --sanitize=thread --scratch-path $(TSAN_BUILD)
+
+check-sanitizers-c:
+	$(SWIFT) build -c debug --sanitize=address --product gsau --scratch-path $(ASAN_BUILD)
+	ln -sf libgsau.so $(ASAN_BUILD)/debug/libgsau.so.$(ABI)
+	mkdir -p $(ASAN_BUILD)/c
+	for program in examples/c/dataset_stats examples/c/train_and_save examples/c/load_and_serve Tests/c/stress; do \
+	  $(SAN_CC) $(SAN_CFLAGS) $$program.c -L$(ASAN_BUILD)/debug -lgsau -Wl,-rpath,"$(CURDIR)/$(ASAN_BUILD)/debug" \
+	    -lpthread -lm -o $(ASAN_BUILD)/c/$$(basename $$program) || exit 1; done
+	$(ASAN_BUILD)/c/dataset_stats data/beauty.inter 5
+	GSAU_STOP_AFTER_EPOCH=0 $(ASAN_BUILD)/c/train_and_save Tests/GSAUTests/Fixtures/parity/tiny.txt $(ASAN_BUILD)/c/tiny.gsau 3
+	printf '1\n2\nnobody\n24\n' | $(ASAN_BUILD)/c/load_and_serve $(ASAN_BUILD)/c/tiny.gsau 5 --filter-seen > $(ASAN_BUILD)/c/served.txt
+	grep -q "^nobody: error (unknown id)" $(ASAN_BUILD)/c/served.txt
+	test $$(grep -c '^[0-9]*: [0-9]' $(ASAN_BUILD)/c/served.txt) -eq 3
+	$(ASAN_BUILD)/c/stress Tests/GSAUTests/Fixtures/parity/tiny.txt $(ASAN_BUILD)/c
