@@ -172,8 +172,13 @@ check-sanitizers: deps
 	  echo "== $$part passed in $$(( $$(date +%s) - start )) s"; done
 	@echo "sanitizer checks passed"
 
+# Leak checking is off here: XCTest's test objects are reachable only through a weak-reference
+# side table in the uninstrumented Swift runtime, so at exit LeakSanitizer reports every test
+# object and all it holds as leaked (suppressing that root does not release what hangs off it).
+# The library's leaks are checked where the process is ours: the C programs below and every fuzz
+# target run with leak detection on and no suppressions.
 check-sanitizers-asan:
-	$(SWIFT) test --sanitize=address --scratch-path $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path $(ASAN_BUILD)
 
 # Tests/tsan-suppressions.txt says why each entry is there.
 check-sanitizers-tsan:

@@ -5,6 +5,8 @@
 # out or tripped AddressSanitizer, leaving the input in $FUZZ_SCRATCH/artifacts.
 # FUZZ_TARGETS="CSVReader QueryArguments" runs only those.
 set -u
+# Crashes go to libFuzzer's handler (stack, input saved) at once, not to the slower Swift backtracer.
+export SWIFT_BACKTRACE=enable=no
 cd "$(dirname "$0")/.."
 SCRATCH=${FUZZ_SCRATCH:-.build-fuzz}
 SECONDS_EACH=${FUZZ_SECONDS:-60}

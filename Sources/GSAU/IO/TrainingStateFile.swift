@@ -119,9 +119,12 @@ extension TrainingState {
         for index in 0..<(try count("history length", width: 64)) {
             progress.history.append(try readRecord(&r, index: index))
         }
+        // Epochs without improvement are epochs of the history; Adam takes its step as a Double
+        // (exact up to 2^53), and a run that continues counts on from both without overflow.
         guard bestEpoch >= -1, bestEpoch < progress.history.count,
-              progress.nextEpoch >= progress.history.count, adamStep >= 0, sinceBest >= 0 else {
-            throw corrupt("run counters are inconsistent (best epoch \(bestEpoch), next epoch \(progress.nextEpoch), \(progress.history.count) epochs of history)")
+              progress.nextEpoch >= progress.history.count, adamStep >= 0, adamStep <= 1 << 53,
+              sinceBest >= 0, sinceBest <= progress.history.count else {
+            throw corrupt("run counters are inconsistent (best epoch \(bestEpoch), next epoch \(progress.nextEpoch), \(progress.history.count) epochs of history, \(sinceBest) epochs since the best, Adam step \(adamStep))")
         }
         progress.bestEpoch = bestEpoch >= 0 ? bestEpoch : nil
         let p = Int(try r.i64("parameter count"))
