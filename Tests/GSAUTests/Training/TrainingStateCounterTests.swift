@@ -1,11 +1,12 @@
 import XCTest
 @testable import GSAU
 
-/// Regressions found by fuzzing the training-state loader (Fuzz/Targets/TrainingStateLoader.swift):
-/// a state file with a valid checksum whose run counters no run can have written (Adam's step at
-/// Int.max; more epochs since the best than epochs run) used to load and resume, and training then
-/// trapped on the counter's next increment (AdamState.step, EarlyStopping.update). The loader now
-/// refuses such files as corrupt, naming the counters; counters at their bounds still resume.
+/// Regressions for two traps met while writing the training-state fuzz target
+/// (Fuzz/Targets/TrainingStateLoader.swift), which reproduces both from a crafted input: a state
+/// file with a valid checksum whose run counters no run can have written (Adam's step at Int.max;
+/// more epochs since the best than epochs run) used to load and resume, and training then trapped
+/// on the counter's next increment (AdamState.step, EarlyStopping.update). The loader now refuses
+/// such files as corrupt, naming the counters; counters at their bounds still resume.
 final class TrainingStateCounterTests: XCTestCase {
     private func trainer(epochs: Int) throws -> Trainer {
         var c = ModelConfig(variant: .gsauRec)
