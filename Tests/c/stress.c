@@ -202,8 +202,7 @@ static void misuse(void) {
     int32_t batch_bad[3] = {1, n_users + 5, 2};
     EXPECT(gsau_model_recommend_batch(shared_model, batch_bad, 3, K, NULL, items, scores, counts3), GSAU_E_UNKNOWN_ID);
     int32_t seq_bad[2] = {1, n_items + 1};
-    gsau_model *seq_model = shared_model;   /* GSAU(rec) scores sequences */
-    EXPECT(gsau_model_recommend_sequence(seq_model, seq_bad, 2, K, NULL, items, scores, &count), GSAU_E_UNKNOWN_ID);
+    EXPECT(gsau_model_recommend_sequence(shared_model, seq_bad, 2, K, NULL, items, scores, &count), GSAU_E_UNKNOWN_ID);
     EXPECT(gsau_model_user_index(shared_model, "nobody", &user), GSAU_E_UNKNOWN_ID);
     EXPECT(gsau_model_item_index(shared_model, "", &user), GSAU_E_UNKNOWN_ID);
     EXPECT(gsau_model_user_index(shared_model, NULL, &user), GSAU_E_INVALID_ARGUMENT);
