@@ -119,11 +119,13 @@ extension TrainingState {
         for index in 0..<(try count("history length", width: 64)) {
             progress.history.append(try readRecord(&r, index: index))
         }
-        // The counters only grow by one per epoch or step: bounding them keeps every later `+= 1` in range.
+        // The counters only grow by one per epoch or step, and epochs without improvement are
+        // epochs of the history; Adam takes its step as a Double (exact up to 2^53). Bounding them
+        // keeps every later `+= 1` in range.
         guard bestEpoch >= -1, bestEpoch < progress.history.count,
               progress.nextEpoch >= progress.history.count, progress.nextEpoch <= Int(Int32.max),
-              adamStep >= 0, adamStep <= 1 << 53, sinceBest >= 0, sinceBest <= progress.nextEpoch else {
-            throw corrupt("run counters are inconsistent (best epoch \(bestEpoch), next epoch \(progress.nextEpoch), \(progress.history.count) epochs of history)")
+              adamStep >= 0, adamStep <= 1 << 53, sinceBest >= 0, sinceBest <= progress.history.count else {
+            throw corrupt("run counters are inconsistent (best epoch \(bestEpoch), next epoch \(progress.nextEpoch), \(progress.history.count) epochs of history, \(sinceBest) epochs since the best, Adam step \(adamStep))")
         }
         progress.bestEpoch = bestEpoch >= 0 ? bestEpoch : nil
         let p = Int(try r.i64("parameter count"))

@@ -206,7 +206,7 @@ final class ModelCAPITests: XCTestCase {
         let expected = (1...24).map { recommend(model, user: Int32($0), k: 5).1 }
         let results = UnsafeMutableBufferPointer<[Int32]>.allocate(capacity: 8 * 24)
         results.initialize(repeating: [])
-        defer { results.deallocate() }
+        defer { results.deinitialize(); results.deallocate() }
         let shared = UnsafeSendable((model, results))
         DispatchQueue.concurrentPerform(iterations: 8) { t in
             let (model, results) = shared.pointer
