@@ -64,10 +64,20 @@ func writeResult(_ json: JSONObject, to path: String) {
     print("wrote \(path)")
 }
 
+/// The machine's sgemm GFLOP/s (`measureSgemm`), measured once per process at its first use (the
+/// first line every benchmark prints) and recorded in every result file.
+let machineSgemmGflops = measureSgemm()
+
+/// The line every benchmark starts with: BLAS core, threads per product, hardware threads, sgemm.
+func machineSummary() -> String {
+    "\(BLASInfo.summary), hardware threads \(BLASInfo.hardwareThreads), sgemm [2048x64]x[64x12101] \(fixed(machineSgemmGflops, 1)) GFLOP/s"
+}
+
 func machineFields(_ json: inout JSONObject) {
     json.set("blas_core", BLASInfo.coreName)
     json.set("blas_threads", BLASInfo.threads)
     json.set("hardware_threads", BLASInfo.hardwareThreads)
+    json.set("sgemm_gflops", machineSgemmGflops)
 }
 
 extension String {

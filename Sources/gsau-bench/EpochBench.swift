@@ -22,8 +22,6 @@ func epochBenchmark(epochs: Int, outDir: String, dataDir: String) throws {
     options.epochs = max(2, epochs)
     options.patience = Int.max / 2
     let trainer = try Trainer(config: config, dataset: dataset, options: options)
-    let sgemm = measureSgemm()
-    print("sgemm [2048x64]x[64x12101]: \(fixed(sgemm, 1)) GFLOP/s; \(BLASInfo.summary)")
 
     var seconds: [Double] = []
     let (_, result) = try trainer.train { event in
@@ -49,7 +47,6 @@ func epochBenchmark(epochs: Int, outDir: String, dataDir: String) throws {
     json.set("seconds_per_epoch_median", perEpoch)
     json.set("flops_per_epoch", flops)
     json.set("achieved_gflops", flops / perEpoch / 1e9)
-    json.set("sgemm_gflops", sgemm)
     json.set("peak_rss_mib", peakMiB)
     machineFields(&json)
     writeResult(json, to: "\(outDir)/epoch-beauty-gsau-rec.json")

@@ -15,8 +15,6 @@ func scoreBenchmark(outDir: String, dataDir: String, runs: Int) throws {
     let trainer = try Trainer(config: ModelConfig(variant: .gsauRec), dataset: dataset, options: options)
     let (model, _) = try trainer.train(progress: { _ in false })   // stop after the first step
     let engine = try QueryEngine(model: model)
-    let sgemm = measureSgemm()
-    print("sgemm [2048x64]x[64x12101]: \(fixed(sgemm, 1)) GFLOP/s; \(BLASInfo.summary), hardware threads \(BLASInfo.hardwareThreads)")
 
     // A temporary folder under the output folder (relative by default: bench/results).
     var template = Array("\(outDir)/.score-bench.XXXXXX".utf8CString)
@@ -47,7 +45,6 @@ func scoreBenchmark(outDir: String, dataDir: String, runs: Int) throws {
     json.set("users_per_second", Double(users) / seconds)
     json.set("scoring_only_seconds_median", scoring)
     json.set("file_bytes", bytes)
-    json.set("sgemm_gflops", sgemm)
     machineFields(&json)
     writeResult(json, to: "\(outDir)/score-beauty-gsau-rec.json")
 }

@@ -18,7 +18,7 @@ let command = args.first ?? "all"
 let runs = Int(option("--runs", "7")) ?? 7
 let outDir = option("--out", "bench/results")
 let dataDir = option("--data", "data")
-print("gsau-bench \(command): \(BLASInfo.summary)")
+print("gsau-bench \(command): \(machineSummary())")
 
 do {
     if command == "load" || command == "all" {

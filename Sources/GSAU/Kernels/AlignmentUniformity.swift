@@ -1,3 +1,4 @@
+import Dispatch
 import RealModule
 
 // Alignment and uniformity losses (docs/MODEL.md §4.1; α = 2, t = 2 hard-coded), on row-normalised
@@ -50,8 +51,19 @@ public func alignmentBackward<T: GSAUScalar>(x: UnsafePointer<T>, y: UnsafePoint
 // MARK: - unif(X), all unordered pairs
 
 /// Workspace size of `uniformityForward` / `uniformityBackward` for a batch of `b` rows:
-/// a `[B, B]` Gram / pair-weight matrix plus `[B]` squared norms.
-public func uniformityWorkspaceSize(rows b: Int) -> Int { b * b + b }
+/// a `[B, B]` Gram / pair-weight matrix plus `[B]` squared norms and `[B]` row maxima.
+public func uniformityWorkspaceSize(rows b: Int) -> Int { b * b + 2 * b }
+
+/// Runs `body` on chunks of 32 rows of the [B, B] pair matrix, over the cores when B > 32. The
+/// chunks are handed out as threads become free, which balances the triangle's uneven rows.
+func forEachPairRowChunk(_ b: Int, _ body: (Range<Int>) -> Void) {
+    let rows = 32, chunks = (b + rows - 1) / rows
+    if chunks < 2 || processorCount < 2 { body(0..<b); return }
+    withoutActuallyEscaping(body) { body in
+        let job = UnsafeSendable(body)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in job.pointer((c * rows)..<min(b, (c + 1) * rows)) }
+    }
+}
 
 /// `unif(X) = log( mean_{b<c} exp(−2‖X_b − X_c‖²) )`. `x`: `[B, d]`. Throws for B < 2.
 ///
@@ -74,29 +86,69 @@ public func uniformityForward<T: GSAUScalar>(x: UnsafePointer<T>, rows b: Int, w
         for k in 0..<d { s += xr[k] * xr[k] }
         norms[r] = s
     }
-    // Exponents z_bc = −2 d²_bc on the upper triangle; track the maximum.
-    var maxExponent = -T.infinity
-    for r in 0..<b {
-        let row = weights + r * b
-        for c in (r + 1)..<b {
-            let squared = max(0, norms[r] + norms[c] - 2 * row[c])
-            let z = -2 * squared
-            row[c] = z
-            if z > maxExponent { maxExponent = z }
+    // Exponents z_bc = −2 d²_bc on the upper triangle and their maximum; then exp(z − max) in
+    // place. Rows are independent, so both run over the cores (rows in chunks; the maximum is the
+    // same in any order); the Double sum of the log-mean-exp then adds them in row order, serially,
+    // as before (bitwise the same sum for any thread count).
+    let rowMaxima = norms + b                  // [B]
+    let job = UnsafeSendable((weights, UnsafePointer(norms), rowMaxima))
+    forEachPairRowChunk(b) { range in
+        let (weights, norms, rowMaxima) = job.pointer
+        for r in range {
+            let row = weights + r * b
+            var rowMax = -T.infinity
+            for c in (r + 1)..<b {
+                let squared = max(0, norms[r] + norms[c] - 2 * row[c])
+                let z = -2 * squared
+                row[c] = z
+                if z > rowMax { rowMax = z }
+            }
+            rowMaxima[r] = rowMax
         }
     }
-    // The log-mean-exp over the upper triangle (row r holds its pairs c > r), then the weights,
-    // mirrored to the lower triangle.
+    var maxExponent = -T.infinity
+    for r in 0..<b where rowMaxima[r] > maxExponent { maxExponent = rowMaxima[r] }
+    let maximum = maxExponent
+    forEachPairRowChunk(b) { range in
+        let weights = job.pointer.0
+        for r in range {
+            let row = weights + r * b
+            for c in (r + 1)..<b { row[c] = T.exp(row[c] - maximum) }
+        }
+    }
     var sum = 0.0
-    for r in 0..<b { exponentiate(weights + r * b + r + 1, count: b - r - 1, max: maxExponent, sum: &sum) }
-    let inverseSum = T(1 / sum)
     for r in 0..<b {
         let row = weights + r * b
-        row[r] = 0
-        for c in (r + 1)..<b {
-            let w = row[c] * inverseSum
-            row[c] = w
-            weights[c * b + r] = w
+        for c in (r + 1)..<b { sum += Double(row[c]) }
+    }
+    // The weights on the upper triangle, then mirrored to the lower one in square tiles (a
+    // column-order write of the whole [B, B] matrix misses the cache on every element); each
+    // chunk of rows writes only its own rows' lower part.
+    let inverseSum = T(1 / sum)
+    forEachPairRowChunk(b) { range in
+        let weights = job.pointer.0
+        for r in range {
+            let row = weights + r * b
+            row[r] = 0
+            for c in (r + 1)..<b { row[c] *= inverseSum }
+        }
+    }
+    forEachPairRowChunk(b) { range in
+        let weights = job.pointer.0
+        let tile = 16
+        var c0 = range.lowerBound
+        while c0 < range.upperBound {
+            let c1 = min(c0 + tile, range.upperBound)
+            var r0 = 0
+            while r0 < c1 - 1 {
+                let r1 = min(r0 + tile, c1 - 1)
+                for c in c0..<c1 {
+                    let out = weights + c * b
+                    for r in r0..<min(r1, c) { out[r] = weights[r * b + c] }
+                }
+                r0 = r1
+            }
+            c0 = c1
         }
     }
     return logMeanExp(max: maxExponent, sum: sum, count: Double(b) * Double(b - 1) / 2)

@@ -30,7 +30,11 @@ public final class Trainer {
     let network: GSAUNetwork<Float>
     let streams: TrainingStreams
     private var parameters: [Float]
+    /// The gradient buffer; all zeros between steps (Adam clears each entry as it reads it).
     private var gradients: [Float]
+    /// False while a step's backward may have left gradients in the buffer without Adam clearing
+    /// them (a step that threw); the next step then zeroes the buffer first.
+    private var gradientsAreZero = true
     private var adam: AdamState<Float>
     private var random: RandomStreams
     /// The u–i pairing of the current step (reused).
@@ -224,7 +228,8 @@ public final class Trainer {
         return (steps, lossSum, sums.scaled(by: 1 / Double(steps)))
     }
 
-    /// One optimiser step: zero the gradients, loss and backward, Adam.
+    /// One optimiser step: loss and backward into the zeroed gradient buffer, then Adam, which
+    /// leaves the buffer zeroed for the next step.
     private func optimizerStep(graphBatch: GraphBatch?, sequenceBatch: SequenceBatch?) throws -> LossTerms {
         let count = layout.count
         let network = self.network
@@ -232,17 +237,20 @@ public final class Trainer {
         if config.userItemUniformity, let b = sequenceBatch?.count, random.derangement.fillDerangement(&derangement, count: b) {
             pairing = derangement
         }
+        let zeroed = gradientsAreZero
+        gradientsAreZero = false
         let terms = try parameters.withUnsafeBufferPointer { p in
             try gradients.withUnsafeMutableBufferPointer { g in
-                g.baseAddress!.update(repeating: 0, count: count)
+                if !zeroed { g.baseAddress!.update(repeating: 0, count: count) }
                 return try network.objective.lossAndGradients(parameters: p.baseAddress!, gradients: g.baseAddress!,
                                                               graphBatch: graphBatch, sequenceBatch: sequenceBatch,
                                                               derangement: pairing, training: true, rng: &random.dropout)
             }
         }
         try parameters.withUnsafeMutableBufferPointer { p in
-            try gradients.withUnsafeBufferPointer { g in try adam.step(parameters: p, gradients: g) }
+            try gradients.withUnsafeMutableBufferPointer { g in try adam.stepClearingGradients(parameters: p, gradients: g) }
         }
+        gradientsAreZero = true
         return terms
     }
 }

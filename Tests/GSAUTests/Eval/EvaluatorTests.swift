@@ -65,11 +65,12 @@ final class EvaluatorTests: XCTestCase {
         }
     }
 
-    /// The vectorised scan against a full sort by (score desc, id asc): many exact ties (scores on a
-    /// coarse grid), NaN, infinities, exclusions, K from 1 to past the row, rows not a multiple of 8.
+    /// The scan (blocks of 32 tested by vector compares) against a full sort by (score desc, id
+    /// asc): many exact ties (scores on a coarse grid), NaN, infinities, exclusions, K from 1 to past
+    /// the row, rows around and between block boundaries.
     func testTopKMatchesAFullSortWithTiesAndNaN() {
         var rng = TestRandom(seed: 21)
-        for n in [2, 9, 17, 100, 1001] {
+        for n in [2, 9, 17, 32, 33, 64, 65, 100, 1001, 4099] {
             var scores = (0..<n).map { _ in Float((rng.uniform() * 8).rounded()) }
             scores[n / 2] = .nan
             if n > 9 { scores[3] = .infinity; scores[7] = -.infinity; scores[n - 1] = .nan }

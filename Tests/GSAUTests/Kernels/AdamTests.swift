@@ -110,6 +110,44 @@ final class AdamTests: XCTestCase {
         XCTAssertEqual(parameters.map(\.bitPattern), original.map(\.bitPattern))
     }
 
+    /// The clearing step (the trainer's) against a scalar Float loop written out from the update
+    /// rule, bit for bit, over a buffer long enough for several parallel chunks and a vector tail;
+    /// every gradient entry is zero afterwards. With and without weight decay, over three steps.
+    func testClearingStepMatchesTheScalarRuleBitForBit() throws {
+        let count = 200_003
+        for weightDecay in [0.0, 0.01] {
+            let h = AdamHyperparameters(learningRate: 1e-3, weightDecay: weightDecay)
+            var random = TestRandom(seed: 5)
+            var parameters = (0..<count).map { _ in Float(random.uniform()) }
+            var expected = parameters
+            var m = [Float](repeating: 0, count: count), v = [Float](repeating: 0, count: count)
+            var state = AdamState<Float>(count: count, hyperparameters: h)
+            for t in 1...3 {
+                let drawn = (0..<count).map { _ in Float(random.uniform(1e-2)) }
+                var gradients = drawn
+                try parameters.withUnsafeMutableBufferPointer { p in
+                    try gradients.withUnsafeMutableBufferPointer { g in try state.stepClearingGradients(parameters: p, gradients: g) }
+                }
+                XCTAssertTrue(gradients.allSatisfy { $0.bitPattern == 0 }, "gradients cleared at step \(t)")
+                let bc1 = 1 - Foundation.pow(h.beta1, Double(t)), bc2 = 1 - Foundation.pow(h.beta2, Double(t))
+                let step = Float(-(h.learningRate / bc1)), bc2Sqrt = Float(bc2.squareRoot())
+                let w = Float(1 - h.beta1), beta2 = Float(h.beta2), oneMinusBeta2 = Float(1 - h.beta2)
+                for i in 0..<count {
+                    var g = drawn[i]
+                    if weightDecay != 0 { g = g + Float(weightDecay) * expected[i] }
+                    m[i] = m[i].addingProduct(w, g - m[i])                  // lerp weight 0.1 < 0.5
+                    v[i] = v[i] * beta2 + oneMinusBeta2 * g * g
+                    let denom = v[i].squareRoot() / bc2Sqrt + Float(h.epsilon)
+                    expected[i] = expected[i] + step * m[i] / denom
+                }
+            }
+            XCTAssertEqual(state.step, 3)
+            XCTAssertEqual(parameters.map(\.bitPattern), expected.map(\.bitPattern), "parameters, weight decay \(weightDecay)")
+            XCTAssertEqual(state.firstMoment.map(\.bitPattern), m.map(\.bitPattern), "first moment, weight decay \(weightDecay)")
+            XCTAssertEqual(state.secondMoment.map(\.bitPattern), v.map(\.bitPattern), "second moment, weight decay \(weightDecay)")
+        }
+    }
+
     func testMismatchedSizesThrow() {
         var parameters: [Float] = [1, 2, 3]
         let gradients: [Float] = [1, 2]

@@ -143,6 +143,44 @@ final class AlignmentUniformityGradientTests: XCTestCase {
         XCTAssertEqual(try unif(same, rows: 4, width: 4), 0, accuracy: 1e-15)
     }
 
+    /// A batch of several row chunks (the kernels split the [B, B] pair matrix into chunks of 32
+    /// rows over the cores): the value, every pair weight (symmetric, zero diagonal) and the
+    /// gradient against the definitions evaluated pair by pair.
+    func testManyRowChunksAgainstPairwiseDefinitions() throws {
+        let b = 150, d = 6, upstream = 0.3
+        let x = unitRows(b, d, seed: 43)
+        func sq(_ r: Int, _ c: Int) -> Double {
+            (0..<d).reduce(0.0) { s, k in let t = x[r * d + k] - x[c * d + k]; return s + t * t }
+        }
+        var z: [[Double]] = Array(repeating: Array(repeating: 0, count: b), count: b)
+        var m = -Double.infinity
+        for r in 0..<b { for c in (r + 1)..<b { z[r][c] = -2 * sq(r, c); z[c][r] = z[r][c]; m = max(m, z[r][c]) } }
+        var total = 0.0
+        for r in 0..<b { for c in (r + 1)..<b { total += Foundation.exp(z[r][c] - m) } }
+        let expected = m + Foundation.log(total / (Double(b) * Double(b - 1) / 2))
+        var workspace = [Double](repeating: .nan, count: uniformityWorkspaceSize(rows: b))
+        XCTAssertEqual(try unif(x, rows: b, width: d, workspace: &workspace), expected, accuracy: 1e-12)
+        for r in 0..<b {
+            XCTAssertEqual(workspace[r * b + r], 0)
+            for c in 0..<b where c != r {
+                XCTAssertEqual(workspace[r * b + c], Foundation.exp(z[r][c] - m) / total, accuracy: 1e-15, "w[\(r), \(c)]")
+                XCTAssertEqual(workspace[r * b + c], workspace[c * b + r], "w symmetric at \(r), \(c)")
+            }
+        }
+        var dx = [Double](repeating: 0, count: b * d)
+        x.withUnsafeBufferPointer { xp in workspace.withUnsafeBufferPointer { wp in dx.withUnsafeMutableBufferPointer { dp in
+            uniformityBackward(x: xp.baseAddress!, rows: b, width: d, workspace: wp.baseAddress!, upstream: upstream,
+                               dx: dp.baseAddress!)
+        } } }
+        for r in 0..<b {
+            for k in 0..<d {
+                var g = 0.0
+                for c in 0..<b where c != r { g += Foundation.exp(z[r][c] - m) / total * -4 * (x[r * d + k] - x[c * d + k]) }
+                XCTAssertEqual(dx[r * d + k], upstream * g, accuracy: 1e-12, "dx[\(r), \(k)]")
+            }
+        }
+    }
+
     func testTooFewRowsIsAnError() {
         let one: [Float] = [1, 0]
         XCTAssertThrowsError(try unif(one, rows: 1, width: 2)) { error in
