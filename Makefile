@@ -50,7 +50,7 @@ test-swift:
 	$(SWIFT) test
 
 # The golden record (Tests/golden): 3 epochs of five variants on the sample, their queries and
-# parameter checksums, equal to what the engine produced before its restructuring (issue #14).
+# parameter checksums, equal to what the engine produced before its restructuring.
 test-golden: build
 	$(PYTHON) Tests/golden/golden.py check $(RELEASE)/gsau-cli $(RELEASE)/libgsau.so
 

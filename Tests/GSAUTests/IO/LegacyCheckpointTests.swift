@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import GSAU
 
-/// Checkpoints written by gsau 0.1.0 at 8c835bf, before the engine's restructuring (issue #14),
+/// Checkpoints written by gsau 0.1.0 at 8c835bf, before the engine's restructuring,
 /// still load and score as that version scored them (Fixtures/checkpoints/README.md).
 final class LegacyCheckpointTests: XCTestCase {
     private let folder = TestFiles.repoRoot.appendingPathComponent("Tests/GSAUTests/Fixtures/checkpoints")

@@ -154,7 +154,7 @@ final class TrainerTests: XCTestCase {
 }
 
 /// Training refuses, before allocating, a run that needs more memory than allowed or available
-/// (issue #15: the host process must not die of an allocation).
+/// (the host process must not die of an allocation).
 final class TrainingMemoryTests: XCTestCase {
     func testARunOverTheLimitIsRefusedBeforeAllocating() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))

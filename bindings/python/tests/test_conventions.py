@@ -1,4 +1,4 @@
-"""implicit's conventions (issue #17) and input hygiene (issue #15), against the real libgsau:
+"""implicit's conventions and input hygiene, against the real libgsau:
 ids back in the type they went in, recommend/similar_items with implicit's names and filters,
 user_items and recalculate_user, user_factors/item_factors; missing and float ids, DataFrame time
 columns, format sniffing, bool flags, error classes."""
@@ -203,7 +203,7 @@ def test_factors_reproduce_the_scores(rec, graph, ints):
         assert model.user_factors[0, 0] != 1e9
 
 
-# ── Input hygiene (issue #15) ───────────────────────────────────────────────────────────────
+# ── Input hygiene ─────────────────────────────────────────────────────────────────────────
 
 def test_missing_ids_raise():
     for users in (["1", None, "1"], np.array([1.0, np.nan, 1.0]), [1, float("nan"), 1]):

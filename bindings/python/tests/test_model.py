@@ -898,7 +898,7 @@ def test_hold_out_modes_keep_short_users_and_train_without_validation():
 
 
 def test_sizes_no_machine_holds_raise_instead_of_killing_the_interpreter():
-    """Refused before allocating: the schema's bounds, then the memory estimate (issue #15)."""
+    """Refused before allocating: the schema's bounds, then the memory estimate."""
     with pytest.raises(gsau.InvalidArgumentError, match="embedding_size"):
         fit(params=dict(embedding_size=10**6))
     with pytest.raises(gsau.OutOfMemoryError, match="out of memory"):
