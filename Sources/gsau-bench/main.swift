@@ -8,6 +8,8 @@ import Glibc
 //   gsau-bench epoch [--epochs N] [--out DIR]   N training epochs of gsau-rec on data/beauty.txt (see EpochBench.swift)
 //   gsau-bench query [--queries N] [--out DIR]   top-10 latency p50/p99 and batch throughput (see QueryBench.swift)
 //   gsau-bench score [--runs N] [--out DIR]   top-100 of every Beauty user to a JSON Lines file (see ScoreBench.swift)
+//   gsau-bench synth --scale S [--seed N] --out FILE   Beauty-shaped synthetic data at S× (see SyntheticBeauty.swift)
+//   gsau-bench scale-point --file FILE --label L --out FILE.json   one row of bench/scale (see ScaleBench.swift)
 
 var args = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, _ fallback: String) -> String {
@@ -63,6 +65,13 @@ do {
     if command == "kernels" { try kernelBenchmarks(runs: args.contains("--runs") ? runs : 20, outDir: outDir, dataDir: dataDir, allowUnspecialized: args.contains("--allow-unspecialized")) }
     if command == "epoch" { try epochBenchmark(epochs: Int(option("--epochs", "5")) ?? 5, outDir: outDir, dataDir: dataDir) }
     if command == "score" { try scoreBenchmark(outDir: outDir, dataDir: dataDir, runs: args.contains("--runs") ? runs : 5) }
+    if command == "synth" { try synthCommand(scale: Int(option("--scale", "1")) ?? 0, seed: UInt64(option("--seed", "1")) ?? 1, out: option("--out", "synthetic.txt"), dataDir: dataDir) }
+    if command == "scale-point" {
+        try scalePointBenchmark(file: option("--file", "\(dataDir)/beauty.txt"), label: option("--label", "beauty"),
+                                steps: Int(option("--steps", "20")) ?? 20, warmup: Int(option("--warmup", "3")) ?? 3,
+                                queries: Int(option("--queries", "300")) ?? 300, batchUsers: Int(option("--batch-users", "4096")) ?? 4096,
+                                threads: Int(option("--threads", "1")) ?? 1, out: option("--out", "scale-point.json"))
+    }
     if command == "query" { try queryBenchmark(outDir: outDir, dataDir: dataDir, queries: Int(option("--queries", "5000")) ?? 5000) }
 } catch {
     print("error: \(error)")

@@ -9,8 +9,8 @@
 /// their gradient (batch × items); the LightGCN layers, mean, scratch and gradients over every node;
 /// validation's scorer (its graph tables) and one block of scores. It is an estimate: small
 /// buffers are left out, so it errs a few percent low.
-enum TrainingMemory {
-    static func estimate(config: ModelConfig, layout: ParameterLayout, dataset: Dataset) -> Int {
+package enum TrainingMemory {
+    package static func estimate(config: ModelConfig, layout: ParameterLayout, dataset: Dataset) -> Int {
         var bytes = ByteCount()
         bytes.add(5, layout.count)                                      // parameters, gradients, m, v, best copy
         let d = config.embeddingSize, b = config.batchSize, window = config.maxSequenceLength
