@@ -8,6 +8,9 @@
 #   make wheel     dist/gsau-<version>-py3-none-manylinux_<glibc>_<arch>.whl: the Python binding with that
 #                  libgsau.so and the OpenBLAS it links inside (pip install it anywhere with that glibc)
 SWIFT   ?= swift
+# Package.swift reads GSAU_ABI_VERSION from include/gsau.h (the SONAME), and SwiftPM's manifest cache
+# would keep an evaluation made with an older header: every build evaluates the manifest afresh.
+SWIFT_BUILD = $(SWIFT) build --manifest-cache none
 PYTHON  ?= python3
 CC      ?= cc
 RELEASE := .build/release
@@ -25,8 +28,9 @@ all: build
 deps:
 	@./scripts/install-deps.sh
 
+
 build: deps
-	$(SWIFT) build -c release
+	$(SWIFT_BUILD) -c release
 	ln -sf libgsau.so $(RELEASE)/libgsau.so.$(ABI)   # the SONAME programs linked with -lgsau look for
 
 demo: build
@@ -55,7 +59,7 @@ test-golden: build
 	$(PYTHON) Tests/golden/golden.py check $(RELEASE)/gsau-cli $(RELEASE)/libgsau.so
 
 $(RELEASE)/libgsau.so: deps
-	$(SWIFT) build -c release --product gsau
+	$(SWIFT_BUILD) -c release --product gsau
 	ln -sf libgsau.so $(RELEASE)/libgsau.so.$(ABI)
 
 test-c: $(RELEASE)/libgsau.so
@@ -101,7 +105,7 @@ test-install:
 # A libgsau.so that needs no Swift toolchain: the Swift runtime is linked in statically
 # (its own build folder, so the development build is untouched).
 dist: deps
-	GSAU_STATIC_STDLIB=1 $(SWIFT) build -c release --product gsau --scratch-path $(DIST_BUILD)
+	GSAU_STATIC_STDLIB=1 $(SWIFT_BUILD) -c release --product gsau --scratch-path $(DIST_BUILD)
 	rm -rf dist && install -d dist/lib/pkgconfig dist/include
 	install -m 755 $(DIST_BUILD)/release/libgsau.so dist/lib/libgsau.so.$(VERSION)
 	strip --strip-unneeded dist/lib/libgsau.so.$(VERSION)
@@ -199,7 +203,7 @@ check-sanitizers-tsan:
 	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test $(TSAN_SWIFT_FLAGS)
 
 check-sanitizers-c:
-	$(SWIFT) build -c debug --sanitize=address --product gsau --scratch-path $(ASAN_BUILD)
+	$(SWIFT_BUILD) -c debug --sanitize=address --product gsau --scratch-path $(ASAN_BUILD)
 	ln -sf libgsau.so $(ASAN_BUILD)/debug/libgsau.so.$(ABI)
 	mkdir -p $(ASAN_BUILD)/c
 	for program in examples/c/dataset_stats examples/c/train_and_save examples/c/load_and_serve Tests/c/stress; do \
@@ -212,7 +216,7 @@ check-sanitizers-c:
 	grep -q "^nobody: error (unknown id)" $(ASAN_BUILD)/c/served.txt
 	test $$(grep -c '^[0-9]*: [0-9]' $(ASAN_BUILD)/c/served.txt) -eq 3
 	$(ASAN_BUILD)/c/stress Tests/GSAUTests/Fixtures/parity/tiny.txt $(ASAN_BUILD)/c
-	$(SWIFT) build -c debug --product gsau $(TSAN_SWIFT_FLAGS)
+	$(SWIFT_BUILD) -c debug --product gsau $(TSAN_SWIFT_FLAGS)
 	ln -sf libgsau.so $(TSAN_BUILD)/debug/libgsau.so.$(ABI)
 	mkdir -p $(TSAN_BUILD)/c
 	$(SAN_CC) $(SAN_CFLAGS) -fsanitize=thread -shared-libsan Tests/c/stress.c -L$(TSAN_BUILD)/debug -lgsau \
