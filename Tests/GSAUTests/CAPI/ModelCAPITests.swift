@@ -6,32 +6,10 @@ import GSAUHeader
 
 /// The model part of the C API, called as C would (the test target links the C-API objects).
 final class ModelCAPITests: XCTestCase {
-    /// tiny.txt through the C loader; the caller frees it.
-    private func loadTinyDataset() -> OpaquePointer? {
-        var ds: OpaquePointer? = nil
-        XCTAssertEqual(gsau_dataset_load(&ds, TestFiles.fixture("tiny.txt"), nil), GSAU_OK)
-        return ds
-    }
-
-    /// The default config with a model small enough for tiny.txt.
-    private func tinyConfig(epochs: Int32) -> gsau_config {
-        var cfg = gsau_config()
-        gsau_config_default(&cfg)
-        cfg.embedding_size = 8; cfg.inner_size = 16; cfg.max_sequence_length = 8; cfg.batch_size = 32; cfg.epochs = epochs
-        return cfg
-    }
-
+    private func loadTinyDataset() -> OpaquePointer? { loadTinyCDataset() }
+    private func tinyConfig(epochs: Int32) -> gsau_config { tinyCConfig(epochs: epochs) }
     private func trainTinyModel(variant: String = "gsau-rec", epochs: Int32 = 1) throws -> OpaquePointer {
-        let ds = loadTinyDataset()
-        defer { gsau_dataset_free(ds) }
-        var cfg = tinyConfig(epochs: epochs)
-        var model: OpaquePointer? = nil
-        let status = variant.withCString { name -> gsau_status in
-            cfg.variant = name
-            return gsau_train(&model, ds, &cfg, nil, nil)
-        }
-        XCTAssertEqual(status, GSAU_OK, String(cString: gsau_last_error_message()))
-        return try XCTUnwrap(model)
+        try trainTinyCModel(variant: variant, epochs: epochs)
     }
 
     private func recommend(_ m: OpaquePointer?, user: Int32, k: Int32, query: UnsafePointer<gsau_query>? = nil) -> (gsau_status, [Int32], [Float]) {

@@ -7,20 +7,7 @@ import GSAUHeader
 /// ladder, and callers built against the 0.2 header (smaller struct_size) that must keep working.
 final class ScoreFusionCAPITests: XCTestCase {
     private func train(variant: String = "gsau-rec", weight: Double = 0) throws -> OpaquePointer {
-        var ds: OpaquePointer? = nil
-        XCTAssertEqual(gsau_dataset_load(&ds, TestFiles.fixture("tiny.txt"), nil), GSAU_OK)
-        defer { gsau_dataset_free(ds) }
-        var cfg = gsau_config()
-        gsau_config_default(&cfg)
-        cfg.embedding_size = 8; cfg.inner_size = 16; cfg.max_sequence_length = 8; cfg.batch_size = 32; cfg.epochs = 1
-        cfg.graph_score_weight = weight
-        var model: OpaquePointer? = nil
-        let status = variant.withCString { name -> gsau_status in
-            cfg.variant = name
-            return gsau_train(&model, ds, &cfg, nil, nil)
-        }
-        XCTAssertEqual(status, GSAU_OK, String(cString: gsau_last_error_message()))
-        return try XCTUnwrap(model)
+        try trainTinyCModel(variant: variant) { $0.graph_score_weight = weight }
     }
 
     private func info(_ m: OpaquePointer?) -> gsau_model_info {

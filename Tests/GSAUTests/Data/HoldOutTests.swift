@@ -51,7 +51,7 @@ final class HoldOutTests: XCTestCase {
 
     private func config(_ variant: Variant) -> ModelConfig {
         var c = ModelConfig(variant: variant)
-        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32; c.seed = 3
+        c.useTinyFixtureSizes(); c.seed = 3
         return c
     }
 

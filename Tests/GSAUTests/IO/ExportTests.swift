@@ -14,7 +14,7 @@ final class ExportTests: XCTestCase {
 
     private static func smallConfig(_ variant: Variant) -> ModelConfig {
         var c = ModelConfig(variant: variant)
-        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32; c.seed = 7
+        c.useTinyFixtureSizes(); c.seed = 7
         return c
     }
 

@@ -20,7 +20,7 @@ final class MemoryBoundTests: XCTestCase {
     private func checkpoint() throws -> (path: String, bytes: [UInt8]) {
         if let s = Self.saved { return s }
         var c = ModelConfig(variant: .gsauRec)
-        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32
+        c.useTinyFixtureSizes()
         var options = TrainingOptions()
         options.epochs = 1
         let model = try Trainer(config: c, dataset: try Dataset.load(path: TestFiles.fixture("tiny.txt")), options: options).train().model

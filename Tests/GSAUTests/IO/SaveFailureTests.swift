@@ -16,7 +16,7 @@ final class SaveFailureTests: XCTestCase {
     private func model() throws -> GSAUModel {
         if let m = Self.trained { return m }
         var c = ModelConfig(variant: .gsauRec)
-        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32
+        c.useTinyFixtureSizes()
         var options = TrainingOptions()
         options.epochs = 1
         let m = try Trainer(config: c, dataset: try Dataset.load(path: TestFiles.fixture("tiny.txt")), options: options).train().model

@@ -7,7 +7,7 @@ import XCTest
 final class StateFileBoundsTests: XCTestCase {
     func testCountersNoRunReachesAreRefused() throws {
         var c = ModelConfig(variant: .gsauRec)
-        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32
+        c.useTinyFixtureSizes()
         var options = TrainingOptions()
         options.epochs = 1
         var states: [TrainingState] = []

@@ -65,7 +65,7 @@ final class BERT4RecInputTests: XCTestCase {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         for variant in [Variant.bert4rec, .gsauRecBERT4Rec] {
             var c = ModelConfig(variant: variant)
-            c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32
+            c.useTinyFixtureSizes()
             var o = TrainingOptions(); o.epochs = 1
             let (model, _) = try Trainer(config: c, dataset: ds, options: o).train()
             let loaded = try GSAUModel.deserialize(try model.serialized(), source: "mem")

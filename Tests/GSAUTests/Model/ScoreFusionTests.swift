@@ -13,7 +13,7 @@ final class ScoreFusionTests: XCTestCase {
         if let m = Self.trained { return m }
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         var c = ModelConfig(variant: .gsauRec)
-        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32; c.seed = 7
+        c.useTinyFixtureSizes(); c.seed = 7
         var options = TrainingOptions()
         options.epochs = 2
         let (m, _) = try Trainer(config: c, dataset: ds, options: options).train()

@@ -16,7 +16,7 @@ final class BatchScoringTests: XCTestCase {
         dataOptions.format = .sequence                   // odd ids with commas would look like CSV
         let ds = try Dataset.load(path: path, options: dataOptions)
         var c = ModelConfig(variant: variant)
-        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32; c.seed = 7
+        c.useTinyFixtureSizes(); c.seed = 7
         var options = TrainingOptions()
         options.epochs = 2
         let (m, _) = try Trainer(config: c, dataset: ds, options: options).train()

@@ -8,7 +8,7 @@ final class BlockedBatchTests: XCTestCase {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         for variant in [Variant.gsauRec, .directau] {
             var c = ModelConfig(variant: variant)
-            c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32; c.seed = 7
+            c.useTinyFixtureSizes(); c.seed = 7
             var options = TrainingOptions()
             options.epochs = 2
             let (m, _) = try Trainer(config: c, dataset: ds, options: options).train()

@@ -7,7 +7,7 @@ import XCTest
 final class ResumeTests: XCTestCase {
     private func config(_ variant: Variant = .gsauRec) -> ModelConfig {
         var c = ModelConfig(variant: variant)
-        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32; c.seed = 11
+        c.useTinyFixtureSizes(); c.seed = 11
         return c
     }
 

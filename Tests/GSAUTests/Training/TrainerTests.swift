@@ -71,7 +71,7 @@ final class TrainerTests: XCTestCase {
 
     private func smallConfig(_ variant: Variant, seed: UInt64 = 7) -> ModelConfig {
         var c = ModelConfig(variant: variant)
-        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32; c.seed = seed
+        c.useTinyFixtureSizes(); c.seed = seed
         return c
     }
 
@@ -159,7 +159,7 @@ final class TrainingMemoryTests: XCTestCase {
     func testARunOverTheLimitIsRefusedBeforeAllocating() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         var c = ModelConfig(variant: .gsauRec)
-        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32
+        c.useTinyFixtureSizes()
         let previous = try MemoryLimit.set(1 << 16)
         defer { _ = try? MemoryLimit.set(previous) }
         XCTAssertThrowsError(try Trainer(config: c, dataset: ds)) { error in

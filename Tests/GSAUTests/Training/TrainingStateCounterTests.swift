@@ -10,7 +10,7 @@ import XCTest
 final class TrainingStateCounterTests: XCTestCase {
     private func trainer(epochs: Int) throws -> Trainer {
         var c = ModelConfig(variant: .gsauRec)
-        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32; c.seed = 5
+        c.useTinyFixtureSizes(); c.seed = 5
         var o = TrainingOptions()
         o.epochs = epochs
         return try Trainer(config: c, dataset: try Dataset.load(path: TestFiles.fixture("tiny.txt")), options: o)

@@ -6,7 +6,7 @@ import XCTest
 final class WarmStartTests: XCTestCase {
     private func config(_ variant: Variant) -> ModelConfig {
         var c = ModelConfig(variant: variant)
-        c.embeddingSize = 8; c.innerSize = 16; c.maxSequenceLength = 8; c.batchSize = 32; c.seed = 5
+        c.useTinyFixtureSizes(); c.seed = 5
         return c
     }
 

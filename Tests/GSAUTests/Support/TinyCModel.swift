@@ -1,0 +1,37 @@
+import XCTest
+@testable import GSAUCAPI
+import GSAUHeader
+
+// Models trained on the 24-user fixture through the C API, as a C caller would.
+
+/// tiny.txt through the C loader; the caller frees it.
+func loadTinyCDataset(file: StaticString = #filePath, line: UInt = #line) -> OpaquePointer? {
+    var ds: OpaquePointer? = nil
+    XCTAssertEqual(gsau_dataset_load(&ds, TestFiles.fixture("tiny.txt"), nil), GSAU_OK, file: file, line: line)
+    return ds
+}
+
+/// The default config with the tiny fixture's sizes.
+func tinyCConfig(epochs: Int32) -> gsau_config {
+    var cfg = gsau_config()
+    gsau_config_default(&cfg)
+    cfg.useTinyFixtureSizes(); cfg.epochs = epochs
+    return cfg
+}
+
+/// A model of `variant` trained `epochs` on tiny.txt with `configure` applied to the config; the
+/// caller frees it.
+func trainTinyCModel(variant: String = "gsau-rec", epochs: Int32 = 1, configure: (inout gsau_config) -> Void = { _ in },
+                     file: StaticString = #filePath, line: UInt = #line) throws -> OpaquePointer {
+    let ds = loadTinyCDataset(file: file, line: line)
+    defer { gsau_dataset_free(ds) }
+    var cfg = tinyCConfig(epochs: epochs)
+    configure(&cfg)
+    var model: OpaquePointer? = nil
+    let status = variant.withCString { name -> gsau_status in
+        cfg.variant = name
+        return gsau_train(&model, ds, &cfg, nil, nil)
+    }
+    XCTAssertEqual(status, GSAU_OK, String(cString: gsau_last_error_message()), file: file, line: line)
+    return try XCTUnwrap(model, file: file, line: line)
+}
