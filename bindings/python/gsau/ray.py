@@ -95,7 +95,8 @@ def score_users_with_ray(checkpoint_path: Any, users: Any = None, N: int = 10,
     Returns
     -------
     ray.data.Dataset
-        One row per user, in the order given: ``user`` (the id as given, or as
+        One row per user, in the order given for a list or None (a Ray Dataset as input keeps
+        its own context's ``preserve_order`` setting, by default unordered): ``user`` (the id as given, or as
         :attr:`GSAU.user_ids` has it), ``items`` (a list of up to ``N`` raw item ids, best first)
         and ``scores`` (a list of float32, non-increasing). A row is exactly what
         ``GSAU.load(checkpoint_path).recommend(user, N=N, ...)`` returns, the same bits:
@@ -155,6 +156,9 @@ def score_users_with_ray(checkpoint_path: Any, users: Any = None, N: int = 10,
         blocks = [pa.table({user_column: pa.array(ids[start:start + batch_size])})
                   for start in range(0, len(ids), batch_size)]
         dataset = ray.data.from_arrow(blocks or [pa.table({user_column: pa.array([], pa.string())})])
+        # Rows in the order given: Ray Data may reorder an actor pool's outputs unless told not to.
+        # The setting lives in this Dataset's own copy of the context, not the process's.
+        dataset.context.execution_options.preserve_order = True
     return dataset.map_batches(
         _CheckpointScorer, batch_size=batch_size, batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=concurrency), num_cpus=1,
