@@ -14,11 +14,13 @@ public func gsau_dataset_options_init(_ opts: UnsafeMutablePointer<gsau_dataset_
 
 func datasetOptions(_ opts: UnsafePointer<gsau_dataset_options>?) throws -> DatasetOptions {
     guard let opts else { return DatasetOptions() }
-    let o = opts.pointee
     // hold_out was appended in 0.2: a smaller struct_size (a 0.1 caller) means the default.
-    let holdOutEnd = (MemoryLayout<gsau_dataset_options>.offset(of: \gsau_dataset_options.hold_out) ?? Int.max) + 4
-    try checkStructSize(o.struct_size, minimum: holdOutEnd - 4, "gsau_dataset_options")
-    let holdOutCode = Int(o.struct_size) >= holdOutEnd ? o.hold_out : GSAU_HOLD_OUT_LEAVE_ONE_OUT
+    var defaults = gsau_dataset_options()
+    gsau_dataset_options_init(&defaults)
+    let sizeBefore02 = MemoryLayout<gsau_dataset_options>.offset(of: \gsau_dataset_options.hold_out)
+        ?? MemoryLayout<gsau_dataset_options>.size
+    let o = try readCallerStruct(opts, minimum: sizeBefore02, defaults: defaults, "gsau_dataset_options")
+    let holdOutCode = o.hold_out
     let holdOut: HoldOut
     switch holdOutCode {
     case GSAU_HOLD_OUT_LEAVE_ONE_OUT: holdOut = .leaveOneOut

@@ -19,11 +19,7 @@ final class MemoryBoundTests: XCTestCase {
     /// A checkpoint of one epoch of GSAU(rec) on the tiny fixture, saved once.
     private func checkpoint() throws -> (path: String, bytes: [UInt8]) {
         if let s = Self.saved { return s }
-        var c = ModelConfig(variant: .gsauRec)
-        c.useTinyFixtureSizes()
-        var options = TrainingOptions()
-        options.epochs = 1
-        let model = try Trainer(config: c, dataset: try Dataset.load(path: TestFiles.fixture("tiny.txt")), options: options).train().model
+        let model = try trainTinyGSAURec()
         let path = NSTemporaryDirectory() + "gsau-memory-\(getpid()).gsau"
         try model.save(to: path)
         Self.saved = (path, try model.serialized())

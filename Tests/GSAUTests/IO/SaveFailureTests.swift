@@ -15,11 +15,7 @@ final class SaveFailureTests: XCTestCase {
     /// One epoch of GSAU(rec) on the tiny fixture (trained once).
     private func model() throws -> GSAUModel {
         if let m = Self.trained { return m }
-        var c = ModelConfig(variant: .gsauRec)
-        c.useTinyFixtureSizes()
-        var options = TrainingOptions()
-        options.epochs = 1
-        let m = try Trainer(config: c, dataset: try Dataset.load(path: TestFiles.fixture("tiny.txt")), options: options).train().model
+        let m = try trainTinyGSAURec()
         Self.trained = m
         return m
     }

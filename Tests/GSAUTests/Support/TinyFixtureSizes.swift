@@ -1,4 +1,4 @@
-import GSAU
+@testable import GSAU
 import GSAUHeader
 
 // The architecture every test that trains on the 24-user fixture (Fixtures/parity/tiny.txt) uses:
@@ -15,4 +15,13 @@ extension gsau_config {
     mutating func useTinyFixtureSizes() {
         embedding_size = 8; inner_size = 16; max_sequence_length = 8; batch_size = 32
     }
+}
+
+/// One epoch of GSAU(rec) at the tiny sizes on tiny.txt (the fixture model of the IO tests).
+func trainTinyGSAURec() throws -> GSAUModel {
+    var c = ModelConfig(variant: .gsauRec)
+    c.useTinyFixtureSizes()
+    var options = TrainingOptions()
+    options.epochs = 1
+    return try Trainer(config: c, dataset: try Dataset.load(path: TestFiles.fixture("tiny.txt")), options: options).train().model
 }
