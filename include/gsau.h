@@ -38,7 +38,8 @@
  *     field only when struct_size covers it, so a caller that fills a struct itself keeps
  *     working. An *_init function writes the whole current struct, so a struct that grows bumps
  *     GSAU_ABI_VERSION: callers built against the older header keep the older library
- *     (0.2 appended gsau_dataset_options.hold_out: ABI 2; 0.3 gsau_config.graph_score_weight: ABI 3).
+ *     (0.2 appended gsau_dataset_options.hold_out: ABI 2; 0.3 gsau_config.graph_score_weight: ABI 3;
+ *     0.4 gsau_config.sampled_negatives: ABI 4).
  *   - Strings are UTF-8 and NUL-terminated.
  *
  * Thread safety
@@ -83,10 +84,10 @@ extern "C" {
 #define GSAU_VERSION_MINOR 3
 #define GSAU_VERSION_PATCH 0
 #define GSAU_VERSION_NUMBER (GSAU_VERSION_MAJOR * 10000 + GSAU_VERSION_MINOR * 100 + GSAU_VERSION_PATCH)
-#define GSAU_VERSION_STRING "0.3.0"
-#define GSAU_ABI_VERSION 3
+#define GSAU_VERSION_STRING "0.4.0"
+#define GSAU_ABI_VERSION 4
 
-/* "0.3.0": the library's version. Static storage; never NULL. */
+/* "0.4.0": the library's version. Static storage; never NULL. */
 GSAU_API const char *gsau_version_string(void);
 /* GSAU_VERSION_NUMBER of the loaded library. */
 GSAU_API int32_t gsau_version_number(void);
@@ -265,6 +266,13 @@ typedef struct gsau_config {
                                      user's and item's LightGCN layer means to every score
                                      (docs/MODEL.md §7.5); gsau_model_select_graph_score_weight
                                      chooses it on validation after training */
+    /* Appended in 0.4 (read only when struct_size covers it): */
+    int32_t sampled_negatives;    /* opt-in sampled softmax, 0 = off (the full softmax): with K > 0 the
+                                     cross-entropy losses (gsau-rec, sasrec, bert4rec and their
+                                     ablations) rank each target against K items drawn by training
+                                     frequency, shared by the batch, with the log-frequency
+                                     correction (docs/MODEL.md §4.8); 0..2^24. Faster on large
+                                     catalogues; evaluation still ranks every item */
 } gsau_config;
 
 /* Fills *cfg with the defaults above (and struct_size). NULL is ignored. */

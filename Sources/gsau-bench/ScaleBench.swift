@@ -2,9 +2,10 @@ import GSAU
 import Glibc
 
 // gsau-bench scale-point --file FILE --label NAME [--steps N] [--warmup N] [--queries N]
-//                        [--batch-users N] [--threads N] --out FILE.json
+//                        [--batch-users N] [--threads N] [--sampled-negatives K] --out FILE.json
 // One row of the growth benchmark (bench/scale runs it once per data set, each in its own process,
-// so the peak RSS is that data set's): gsau-rec with its defaults on FILE (5-core filter, as the
+// so the peak RSS is that data set's; bench/sampled-softmax once per data set and K): gsau-rec with
+// its defaults (and the sampled softmax's K, 0 = full softmax) on FILE (5-core filter, as the
 // loader's k-core; the rows it removes are reported and are 0 for Beauty and the synthetic sets).
 //   training     warm-up steps, then N timed optimiser steps; seconds per epoch = mean step time ×
 //                the epoch's step count (an extrapolation: no full epoch is run);
@@ -16,11 +17,12 @@ import Glibc
 //   queries      top-10 latency p50/p99 over single users (QueryEngine.recommend, as gsau-bench
 //                query), and batch throughput over a sample of users through the batch call
 //                (its blocked path: one gemm per 256 users; top-K selection spread over the cores).
+// With --queries 0 only the training part runs (evaluation and queries are skipped).
 // Timings do not depend on the weights. With --threads 1 (BLAS on one core) the figures are one
 // core's. Writes one JSON object (the fragment bench/scale collects).
 
 func scalePointBenchmark(file: String, label: String, steps: Int, warmup: Int, queries: Int,
-                         batchUsers: Int, threads: Int, out: String) throws {
+                         batchUsers: Int, threads: Int, sampledNegatives: Int, out: String) throws {
     if threads > 0 { BLASInfo.setThreads(threads) }
     let sgemm = measureSgemm()
     print("\(label): sgemm [2048x64]x[64x12101] \(fixed(sgemm, 1)) GFLOP/s; \(BLASInfo.summary), hardware threads \(BLASInfo.hardwareThreads)")
@@ -31,6 +33,7 @@ func scalePointBenchmark(file: String, label: String, steps: Int, warmup: Int, q
 
     var config = ModelConfig(variant: .gsauRec)
     config.seed = 2020
+    config.sampledNegatives = sampledNegatives
     var options = TrainingOptions()
     options.epochs = 1
     options.threads = max(0, threads)
@@ -58,7 +61,31 @@ func scalePointBenchmark(file: String, label: String, steps: Int, warmup: Int, q
     print("\(label): \(steps) steps after \(warmup) warm-up: \(fixed(perStep, 3)) s/step -> \(fixed(perEpoch, 1)) s per epoch "
           + "(\(trainer.stepsPerEpoch) steps); peak RSS \(fixed(peakMiB, 0)) MiB, estimate \(fixed(Double(estimate) / 1_048_576, 0)) MiB")
     fflush(stdout)
+    var json = JSONObject()
+    json.set("label", label)
+    json.set("sampled_negatives", sampledNegatives)
+    json.set("users", dataset.userCount)
+    json.set("items", dataset.itemCount)
+    json.set("interactions", dataset.interactionCount)
+    json.set("rows_removed_by_kcore", dataset.report.rowsRemovedByKCore)
+    json.set("load_seconds", loadSeconds)
+    json.set("steps_per_epoch", trainer.stepsPerEpoch)
+    json.set("warmup_steps", warmup)
+    json.set("timed_steps", steps)
+    json.set("seconds_per_step", perStep)
+    json.set("seconds_per_epoch", perEpoch)
+    json.set("peak_rss_mib", peakMiB)
+    json.set("memory_estimate_mib", Double(estimate) / 1_048_576)
+    json.set("sgemm_gflops", sgemm)
+    machineFields(&json)
+    if queries > 0 { try measureServing(model: model, label: label, queries: queries, batchUsers: batchUsers, into: &json) }
+    writeResult(json, to: out)
+}
 
+/// One full-ranking validation of every user, top-10 single-user latency and batch throughput of
+/// `model`, added to `json`.
+private func measureServing(model: GSAUModel, label: String, queries: Int, batchUsers: Int, into json: inout JSONObject) throws {
+    let dataset = model.dataset, clock = ContinuousClock()
     // One full-ranking validation of every user.
     let scorer = try Scorer(model: model)
     var evaluated = 0
@@ -89,20 +116,6 @@ func scalePointBenchmark(file: String, label: String, steps: Int, warmup: Int, q
     print("\(label): top-10 latency over \(sample.count) queries p50 \(fixed(p50 * 1e3, 3)) ms, p99 \(fixed(p99 * 1e3, 3)) ms; "
           + "batch of \(batch.count) users \(fixed(Double(batch.count) / batchSeconds, 0)) users/s")
 
-    var json = JSONObject()
-    json.set("label", label)
-    json.set("users", dataset.userCount)
-    json.set("items", dataset.itemCount)
-    json.set("interactions", dataset.interactionCount)
-    json.set("rows_removed_by_kcore", dataset.report.rowsRemovedByKCore)
-    json.set("load_seconds", loadSeconds)
-    json.set("steps_per_epoch", trainer.stepsPerEpoch)
-    json.set("warmup_steps", warmup)
-    json.set("timed_steps", steps)
-    json.set("seconds_per_step", perStep)
-    json.set("seconds_per_epoch", perEpoch)
-    json.set("peak_rss_mib", peakMiB)
-    json.set("memory_estimate_mib", Double(estimate) / 1_048_576)
     json.set("eval_users", evaluated)
     json.set("eval_seconds", evalSeconds)
     json.set("queries", sample.count)
@@ -111,9 +124,6 @@ func scalePointBenchmark(file: String, label: String, steps: Int, warmup: Int, q
     json.set("batch_users", batch.count)
     json.set("batch_users_per_second", Double(batch.count) / batchSeconds)
     json.set("peak_rss_mib_end", peakResidentMiB())
-    json.set("sgemm_gflops", sgemm)
-    machineFields(&json)
-    writeResult(json, to: out)
 }
 
 /// The process's peak resident set so far, MiB.

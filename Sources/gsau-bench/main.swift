@@ -9,7 +9,8 @@ import Glibc
 //   gsau-bench query [--queries N] [--out DIR]   top-10 latency p50/p99 and batch throughput (see QueryBench.swift)
 //   gsau-bench score [--runs N] [--out DIR]   top-100 of every Beauty user to a JSON Lines file (see ScoreBench.swift)
 //   gsau-bench synth --scale S [--seed N] --out FILE   Beauty-shaped synthetic data at S× (see SyntheticBeauty.swift)
-//   gsau-bench scale-point --file FILE --label L --out FILE.json   one row of bench/scale (see ScaleBench.swift)
+//   gsau-bench scale-point --file FILE --label L --out FILE.json   one row of bench/scale or bench/sampled-softmax
+//                                                                  (see ScaleBench.swift)
 
 var args = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, _ fallback: String) -> String {
@@ -70,7 +71,8 @@ do {
         try scalePointBenchmark(file: option("--file", "\(dataDir)/beauty.txt"), label: option("--label", "beauty"),
                                 steps: Int(option("--steps", "20")) ?? 20, warmup: Int(option("--warmup", "3")) ?? 3,
                                 queries: Int(option("--queries", "300")) ?? 300, batchUsers: Int(option("--batch-users", "4096")) ?? 4096,
-                                threads: Int(option("--threads", "1")) ?? 1, out: option("--out", "scale-point.json"))
+                                threads: Int(option("--threads", "1")) ?? 1,
+                                sampledNegatives: Int(option("--sampled-negatives", "0")) ?? 0, out: option("--out", "scale-point.json"))
     }
     if command == "query" { try queryBenchmark(outDir: outDir, dataDir: dataDir, queries: Int(option("--queries", "5000")) ?? 5000) }
 } catch {

@@ -169,6 +169,8 @@ public enum ConfigSchema {
         .uint("seed", \.seed, options: ["seed"], "random seed of every stream"),
         .float("graph_score_weight", \.graphScoreWeight, "≥ 0", { $0 >= 0 }, options: ["graph-score-weight"], since: 4,
                "opt-in: add this weight × cos(graph user, graph item) to sequence scores (0 = the paper's scoring; docs/MODEL.md §7.5)"),
+        .int("sampled_negatives", \.sampledNegatives, 0...(1 << 24), options: ["sampled-negatives"], since: 5,
+             "opt-in sampled softmax: K items drawn by training frequency per step, shared by the batch, with the log-frequency correction (0 = full softmax; docs/MODEL.md §4.8)"),
     ]
 
     /// The field named `name`.

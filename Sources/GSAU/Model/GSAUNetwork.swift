@@ -18,6 +18,11 @@ final class GSAUNetwork<T: GSAUScalar> {
             graph = try GraphEncoder(config: config, layout: layout, trainUsers: users, trainItems: items)
         }
         let sequence = config.useSequential ? SequenceEncoder<T>(config: config, layout: layout) : nil
-        objective = GSAUObjective(config: config, layout: layout, graph: graph, sequence: sequence)
+        var sampler: ItemFrequencySampler? = nil
+        if config.sampledNegatives > 0 {
+            sampler = ItemFrequencySampler(counts: dataset.trainItemCounts(), draws: config.sampledNegatives)
+            if sampler == nil { throw GSAUError.invalidArgument("sampled_negatives: the dataset has no training interactions to sample from") }
+        }
+        objective = GSAUObjective(config: config, layout: layout, graph: graph, sequence: sequence, sampler: sampler)
     }
 }

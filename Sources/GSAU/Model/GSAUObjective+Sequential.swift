@@ -25,6 +25,11 @@ extension GSAUObjective {
             // GSAU(rec) queries with ŝ (gradient into dŝ), stock SASRec with the raw h (into dh).
             let normalized = config.sequentialLoss == .normalizedCrossEntropy
             let query = normalized ? UnsafePointer(sHat) : UnsafePointer(h), dQuery = normalized ? dSHat : dH
+            if config.sampledNegatives > 0 {
+                main = try sampledCrossEntropy(batch, query: query, dQuery: dQuery, parameters: p, gradients: g)
+                terms[.sequentialCrossEntropy] = Double(main)
+                break
+            }
             let logits = self.logits.reserve(b * items)
             matmul(query, table, transB: true, into: logits, m: b, n: items, k: d)          // [B, items]
             if let bias = layout.outputBias { addRowVector(p + bias, to: logits, rows: b, columns: items) }
@@ -55,6 +60,31 @@ extension GSAUObjective {
             embeddingBackward(dTable: tableGradient, dOutput: dTRaw, ids: targets.baseAddress!, count: b, dim: d)
         }
         encoder.backward(parameters: p, gradients: g, batch: batch.inputs, dOutput: dH)
+    }
+
+    /// The sampled softmax (docs/MODEL.md §4.8) over the batch's K shared negatives; accumulates
+    /// into dQuery, the item table's gradient and the output bias's.
+    private func sampledCrossEntropy(_ batch: SequenceBatch, query: UnsafePointer<T>, dQuery: UnsafeMutablePointer<T>,
+                                     parameters p: UnsafePointer<T>, gradients g: UnsafeMutablePointer<T>) throws -> T {
+        let items = layout.itemCount
+        guard batch.negatives.count == config.sampledNegatives, logExpectedCount.count == items else {
+            throw GSAUError.invalidArgument("sampled softmax: the batch carries \(batch.negatives.count) negatives, the configuration asks for \(config.sampledNegatives)")
+        }
+        guard batch.negatives.allSatisfy({ $0 >= 0 && Int($0) < items }) else {
+            throw GSAUError.invalidArgument("sampled softmax: a negative is outside the \(items) items")
+        }
+        let bias = layout.outputBias.map { p + $0 }, dBias = layout.outputBias.map { g + $0 }
+        return batch.targets.withUnsafeBufferPointer { targets in
+            batch.negatives.withUnsafeBufferPointer { negatives in
+                logExpectedCount.withUnsafeBufferPointer { logQ in
+                    sampledCrossEntropyForwardBackward(
+                        query: query, table: p + layout.itemTable, bias: bias, targets: targets.baseAddress!, rows: batch.count,
+                        negatives: negatives.baseAddress!, negativeCount: negatives.count, dim: config.embeddingSize,
+                        logExpectedCount: logQ.baseAddress!, dQuery: dQuery, dTable: g + layout.itemTable, dBias: dBias,
+                        workspace: sampledWorkspace)
+                }
+            }
+        }
     }
 
     /// γ·(unif(ŝ) + unif(t̂) [+ unif(ŝ, t̂[π])]) on the normalised vectors of the last forward

@@ -6,7 +6,8 @@
 ///               GraphAU: L_GA = Σ_{X ∈ layers 1..K, mean} [align(Û⁰, Î^X) + align(Î⁰, Û^X)] / (2(K+1)),
 ///                        L_GU on the layer-0 (ego) rows
 ///   sequential: ŝ = normalize(h), t̂ = normalize(E_item[target])
-///               L_SA = align(ŝ, t̂), or CE(ŝ·E_itemᵀ, target) for GSAU(rec)
+///               L_SA = align(ŝ, t̂), or CE(ŝ·E_itemᵀ, target) for GSAU(rec) (over K sampled items
+///               with the log-frequency correction when sampled_negatives = K > 0, §4.8)
 ///               L_SU = unif(ŝ) + unif(t̂) [+ unif(ŝ, t̂[π]), π a derangement of the batch]
 ///   total:      L_GA + γ·L_GU + L_SA + γ·L_SU
 final class GSAUObjective<T: GSAUScalar> {
@@ -25,12 +26,20 @@ final class GSAUObjective<T: GSAUScalar> {
     let dH = ScratchBuffer<T>(), dTRaw = ScratchBuffer<T>()
     let logits = ScratchBuffer<T>(), rowLoss = ScratchBuffer<T>()
     let pairWorkspace = ScratchBuffer<T>()
+    // The sampled softmax (sampled_negatives > 0): where negatives come from, log(K · q_j) per item.
+    let sampler: ItemFrequencySampler?
+    let logExpectedCount: [T]
+    let sampledWorkspace = SampledCrossEntropyWorkspace<T>()
 
-    init(config: ModelConfig, layout: ParameterLayout, graph: GraphEncoder<T>?, sequence: SequenceEncoder<T>?) {
+    /// `sampler` is required when `config.sampledNegatives` > 0 (its draws must equal it).
+    init(config: ModelConfig, layout: ParameterLayout, graph: GraphEncoder<T>?, sequence: SequenceEncoder<T>?,
+         sampler: ItemFrequencySampler?) {
         self.config = config
         self.layout = layout
         self.graph = graph
         self.sequence = sequence
+        self.sampler = sampler
+        logExpectedCount = sampler?.logExpectedCount.map { T($0) } ?? []
     }
 
     /// Computes the loss and ACCUMULATES its gradient into `g` (the caller zeroes `g` first).

@@ -126,6 +126,12 @@ public struct ModelConfig: Sendable, Equatable {
     /// means. 0 (every variant's default) scores with the sequence encoder alone, as the paper.
     public var graphScoreWeight = 0.0
 
+    // Training objective.
+    /// Opt-in sampled softmax (docs/MODEL.md §4.8): the cross-entropy losses rank each target
+    /// against K items drawn by training frequency, shared by the batch, with the log-frequency
+    /// correction, instead of against every item. 0 (every variant's default) is the full softmax.
+    public var sampledNegatives = 0
+
     public init(variant: Variant = .gsauRec) {
         self.variant = variant
         switch variant {
@@ -195,6 +201,8 @@ public struct ModelConfig: Sendable, Equatable {
         try check(!alignPerLayer || useGraph, "per-layer alignment needs the graph encoder")
         try check(graphScoreWeight == 0 || (useGraph && useSequential && !predictWithGraph),
                   "graph_score_weight adds the graph encoder's score to the sequence encoder's: it needs both encoders and sequence scoring (variant \(variant.rawValue) has \(useGraph ? "" : "no graph encoder")\(useSequential ? "" : "no sequence encoder")\(predictWithGraph ? "graph scoring" : ""))")
+        try check(sampledNegatives == 0 || (useSequential && sequentialLoss != .alignment),
+                  "sampled_negatives replaces the full softmax of a cross-entropy sequential loss; variant \(variant.rawValue) has \(useSequential ? "the alignment loss" : "no sequence encoder")")
         try check(!userItemUniformity || sequentialUniformity, "u-i uniformity is part of the sequential uniformity, which is off")
         try check(embeddingSize % heads == 0,
                   "embedding size \(embeddingSize) must be a positive multiple of the number of heads \(heads)")

@@ -15,6 +15,9 @@ struct SequenceBatch {
     /// BERT4Rec: global token index of each target's masked position; empty for SASRec, which
     /// reads each sequence's last token.
     var readTokens: [Int32] = []
+    /// The sampled softmax's K negatives, shared by every row (docs/MODEL.md §4.8); empty for the
+    /// full softmax.
+    var negatives: [Int32] = []
     /// Rows of the sequential loss: sequences (SASRec) or kept masked positions (BERT4Rec).
     var count: Int { targets.count }
 }

@@ -218,6 +218,7 @@ public final class Trainer {
                     applyClozeMask(to: &sequenceBatch, maskToken: Int32(layout.itemCount), ratio: config.maskRatio,
                                    finetuneRatio: config.finetuneRatio, maxMasked: config.maxMaskedPositions, rng: &random.sampling)
                 }
+                network.objective.sampler?.draw(into: &sequenceBatch.negatives, rng: &random.sampling)
             }
             let terms = try optimizerStep(graphBatch: config.useGraph ? graphBatch : nil,
                                  sequenceBatch: config.useSequential ? sequenceBatch : nil)

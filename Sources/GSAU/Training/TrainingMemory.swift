@@ -6,7 +6,8 @@
 /// copy; the sequential encoder's activations and gradient scratch for one batch (per token and
 /// layer: q|k|v, attention probabilities over the window, context, residuals, LayerNorm outputs,
 /// the feed-forward input/activation/mask and their gradients); the cross-entropy logits and
-/// their gradient (batch × items); the LightGCN layers, mean, scratch and gradients over every node;
+/// their gradient (batch × items; batch × (K + 1) and the K negatives' rows with the sampled
+/// softmax); the LightGCN layers, mean, scratch and gradients over every node;
 /// validation's scorer (its graph tables) and one block of scores. It is an estimate: small
 /// buffers are left out, and the activations are counted for a batch of full-length sequences,
 /// the most a batch can hold, while packed batches of short sequences touch far less (Beauty:
@@ -20,7 +21,12 @@ package enum TrainingMemory {
         if config.useSequential {
             let perToken = 16 * d + 5 * config.innerSize + 2 * config.heads * window
             bytes.add(b, window, perToken, config.transformerLayers)      // activations and their gradients
-            bytes.add(2, b, items)                                        // logits and their gradient
+            if config.sampledNegatives > 0 {                              // logits over the target and K negatives,
+                bytes.add(b, config.sampledNegatives + 1)                 // the negatives' rows and their gradient
+                bytes.add(2, config.sampledNegatives, d)
+            } else {
+                bytes.add(2, b, items)                                    // logits and their gradient
+            }
         }
         if config.useGraph {
             let layers = config.graphLayers + 1

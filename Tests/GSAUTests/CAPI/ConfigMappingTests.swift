@@ -18,7 +18,8 @@ final class ConfigMappingTests: XCTestCase {
         XCTAssertEqual(offset("seed"), MemoryLayout<gsau_config>.offset(of: \.seed))
         XCTAssertEqual(offset("threads"), MemoryLayout<gsau_config>.offset(of: \.threads))
         XCTAssertEqual(offset("graph_score_weight"), MemoryLayout<gsau_config>.offset(of: \.graph_score_weight))
-        XCTAssertEqual(members.count, 23)
+        XCTAssertEqual(offset("sampled_negatives"), MemoryLayout<gsau_config>.offset(of: \.sampled_negatives))
+        XCTAssertEqual(members.count, 24)
     }
 
     func testEveryStructMemberIsASchemaFieldOrATrainingOption() {

@@ -70,7 +70,7 @@ final class ModelCAPITests: XCTestCase {
         let filtered = recommend(model, user: user, k: 20, query: &q)
         XCTAssertEqual(filtered.0, GSAU_OK)
         XCTAssertTrue(Set(filtered.1).isDisjoint(with: Set(sequence)))
-        var allowed: [Int32] = [2, 4, 6]
+        let allowed: [Int32] = [2, 4, 6]
         let allowedStatus = allowed.withUnsafeBufferPointer { p -> (gsau_status, [Int32], [Float]) in
             var q2 = gsau_query(); gsau_query_init(&q2)
             q2.allowed_items = p.baseAddress; q2.n_allowed = 3

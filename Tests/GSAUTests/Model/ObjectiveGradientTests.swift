@@ -6,8 +6,10 @@ import XCTest
 /// Central differences with step 1e-6; |analytic − numeric| ≤ 1e-7 + 1e-5·|numeric| on 400
 /// coordinates spread evenly over the parameter buffer (every tensor is hit).
 final class ObjectiveGradientTests: XCTestCase {
-    func check(_ variant: Variant, dropout: Double, file: StaticString = #filePath, line: UInt = #line) throws {
-        let fixture = try TinyObjectiveFixture(variant, dropout: dropout)
+    func check(_ variant: Variant, dropout: Double, sampledNegatives: Int = 0,
+               file: StaticString = #filePath, line: UInt = #line) throws {
+        let fixture = try TinyObjectiveFixture(variant, dropout: dropout, sampledNegatives: sampledNegatives)
+        XCTAssertEqual(fixture.sequenceBatch.negatives.count, sampledNegatives, file: file, line: line)
         let (config, layout, network, graphBatch) = (fixture.config, fixture.layout, fixture.network, fixture.graphBatch)
         let x = fixture.parameters()
         var seq = fixture.sequenceBatch
@@ -55,4 +57,8 @@ final class ObjectiveGradientTests: XCTestCase {
     func testBERT4RecAlignmentUniformity() throws { try check(.bert4recU, dropout: 0.2) }
     func testGSAURecWithBERT4RecEncoder() throws { try check(.gsauRecBERT4Rec, dropout: 0) }
     func testBERT4RecEncoderWithoutGraph() throws { try check(.gsauRecBERT4RecNoGraph, dropout: 0.2) }
+    // The sampled softmax (docs/MODEL.md §4.8): 6 of tiny.txt's 20 items per step.
+    func testGSAURecSampledSoftmax() throws { try check(.gsauRec, dropout: 0.3, sampledNegatives: 6) }
+    func testSASRecSampledSoftmax() throws { try check(.sasrec, dropout: 0.1, sampledNegatives: 6) }
+    func testBERT4RecSampledSoftmaxWithOutputBias() throws { try check(.bert4rec, dropout: 0.2, sampledNegatives: 6) }
 }

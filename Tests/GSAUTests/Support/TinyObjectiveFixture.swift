@@ -13,11 +13,13 @@ struct TinyObjectiveFixture {
     /// A derangement of the five sequences.
     let derangement: [Int32] = [2, 0, 4, 1, 3]
 
-    init(_ variant: Variant, dropout: Double) throws {
+    /// `sampledNegatives` > 0: the sampled softmax, with the batch's negatives drawn once (seed 4).
+    init(_ variant: Variant, dropout: Double, sampledNegatives: Int = 0) throws {
         var c = ModelConfig(variant: variant)
         c.embeddingSize = 8; c.innerSize = 12; c.heads = 2
         c.transformerLayers = 2; c.graphLayers = 2; c.maxSequenceLength = 6
         c.hiddenDropout = dropout; c.attentionDropout = dropout
+        c.sampledNegatives = sampledNegatives
         config = c
         dataset = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         layout = ParameterLayout(config: c, userCount: dataset.users.count, itemCount: dataset.items.count)
@@ -30,6 +32,8 @@ struct TinyObjectiveFixture {
             seq.inputs.append(items[0..<k], maxLength: c.maxSequenceLength)
             seq.targets.append(items[k])
         }
+        var negativeRNG = RandomGenerator(seed: 4)
+        network.objective.sampler?.draw(into: &seq.negatives, rng: &negativeRNG)
         sequenceBatch = seq
     }
 

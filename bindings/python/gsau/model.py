@@ -86,6 +86,7 @@ _C_FIELDS: Dict[str, Tuple[str, ...]] = {
     "random_state": ("seed",),
     "num_threads": ("threads",),
     "graph_score_weight": ("graph_score_weight",),
+    "sampled_negatives": ("sampled_negatives",),
 }
 
 #: Parameters of a training run rather than of the model: None for a model from GSAU.load.
@@ -217,6 +218,12 @@ class GSAU(_Owner):
         times the cosine of the user's and the item's LightGCN rows added. Training is the same
         either way; :meth:`select_graph_score_weight` chooses the weight on validation after
         :meth:`fit`.
+    sampled_negatives : int
+        Opt-in sampled softmax, 0 (default) = the full softmax. For the cross-entropy variants
+        (``gsau-rec``, ``sasrec``, ``bert4rec``...): each training step ranks every target against
+        this many items drawn by training frequency, shared by the batch, with the log-frequency
+        correction, instead of against the whole catalogue. Faster on large catalogues;
+        evaluation and recommendations still rank every item.
 
     Attributes
     ----------
@@ -244,7 +251,8 @@ class GSAU(_Owner):
                  layer_norm_eps: float = 1e-12, batch_size: int = 512,
                  learning_rate: float = 1e-3, weight_decay: float = 0.0, epochs: int = 300,
                  patience: int = 10, random_state: Optional[int] = 2020,
-                 num_threads: int = 0, graph_score_weight: float = 0.0) -> None:
+                 num_threads: int = 0, graph_score_weight: float = 0.0,
+                 sampled_negatives: int = 0) -> None:
         self._handle: Optional[_ModelHandle] = None
         self._closed = False
         self.stopped_early = False
@@ -273,6 +281,7 @@ class GSAU(_Owner):
             "random_state": _int("random_state", random_state, 0, _UINT64_MAX),
             "num_threads": _int("num_threads", num_threads),
             "graph_score_weight": _float("graph_score_weight", graph_score_weight),
+            "sampled_negatives": _int("sampled_negatives", sampled_negatives),
         }
 
     # -- configuration --

@@ -1,0 +1,80 @@
+import Foundation
+import XCTest
+@testable import GSAU
+
+/// Training with the opt-in sampled softmax (docs/MODEL.md §4.8): it resumes exactly, is refused
+/// where there is no softmax, is saved in checkpoints and counted in the memory estimate. (Its
+/// gradients: SampledCrossEntropyTests and ObjectiveGradientTests; that it learns about as well as
+/// the full softmax on Beauty data: the Python test_sampled_softmax.py, on the release library; the
+/// full softmax stays bit for bit the golden record's.)
+final class SampledSoftmaxTrainingTests: XCTestCase {
+    private func options(epochs: Int) -> TrainingOptions {
+        var o = TrainingOptions()
+        o.epochs = epochs
+        return o
+    }
+
+    func testStoppedAndResumedRunEqualsUninterruptedRun() throws {
+        // The negatives come from the sampling stream, which the state file carries.
+        let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
+        for variant in [Variant.gsauRec, .bert4rec] {
+            var c = ModelConfig(variant: variant)
+            c.useTinyFixtureSizes(); c.seed = 11; c.sampledNegatives = 5
+            let straight = try Trainer(config: c, dataset: ds, options: options(epochs: 3)).train()
+            let path = try TestFiles.temporary("", suffix: ".state")
+            try FileManager.default.removeItem(atPath: path)
+            _ = try Trainer(config: c, dataset: ds, options: options(epochs: 1)).train(statePath: path)
+            let second = try Trainer(config: c, dataset: ds, options: options(epochs: 3))
+            try second.openState(at: path, resume: true)
+            let resumed = try second.train(statePath: path)
+            XCTAssertEqual(resumed.result.history.map(\.lossSum), straight.result.history.map(\.lossSum), "\(variant)")
+            XCTAssertEqual(resumed.model.parameters, straight.model.parameters, "\(variant)")
+            // And the sampled run is not the full-softmax run.
+            c.sampledNegatives = 0
+            let full = try Trainer(config: c, dataset: ds, options: options(epochs: 3)).train()
+            XCTAssertNotEqual(full.result.history.map(\.lossSum), straight.result.history.map(\.lossSum), "\(variant)")
+        }
+    }
+
+    func testItIsRefusedWithoutASoftmaxAndOutOfRange() {
+        for variant in [Variant.gsau, .sasrecU, .directau, .lightgcn] {
+            var c = ModelConfig(variant: variant)
+            c.sampledNegatives = 8
+            XCTAssertThrowsError(try c.validate(), "\(variant)") {
+                XCTAssertTrue("\($0)".contains("sampled_negatives replaces the full softmax"), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try ModelConfig.resolved(variant: .gsauRec, overrides: [("sampled_negatives", .int(-1))])) {
+            XCTAssertTrue("\($0)".contains("sampled_negatives"), "\($0)")
+        }
+        XCTAssertThrowsError(try ModelConfig.resolved(variant: .gsauRec, overrides: [("sampled_negatives", .int(1 << 25))]))
+        XCTAssertEqual(try ModelConfig.resolved(variant: .sasrec, overrides: [("sampled_negatives", .int(64))]).sampledNegatives, 64)
+    }
+
+    func testACheckpointKeepsItAndAnOlderFormatLoadsWithout() throws {
+        var c = ModelConfig(variant: .gsauRec)
+        c.useTinyFixtureSizes(); c.sampledNegatives = 7
+        let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
+        let (model, result) = try Trainer(config: c, dataset: ds, options: options(epochs: 1)).train()
+        let path = try TestFiles.temporary("", suffix: ".gsau")
+        try model.save(to: path)
+        XCTAssertEqual(try GSAUModel.load(from: path).config.sampledNegatives, 7)
+        XCTAssertTrue(result.json.serialized().contains("\"sampled_negatives\": 7"), "the JSON result names it")
+        // Format 4 has no such field: a model written in it loads with the full softmax's 0.
+        var contents = Checkpoint.Contents(model: model)
+        contents.version = 4
+        let older = try GSAUModel.deserialize(try contents.encoded(), source: "v4.gsau")
+        XCTAssertEqual(older.config.sampledNegatives, 0)
+        XCTAssertEqual(older.parameters, model.parameters)
+    }
+
+    func testTheMemoryEstimateCountsKLogitsPerRowInsteadOfEveryItem() throws {
+        let ds = try Dataset.load(path: TestFiles.data("beauty-mini.txt"))
+        var c = ModelConfig(variant: .gsauRec)
+        let layout = ParameterLayout(config: c, userCount: ds.users.count, itemCount: ds.items.count)
+        let full = TrainingMemory.estimate(config: c, layout: layout, dataset: ds)
+        c.sampledNegatives = 100
+        let sampled = TrainingMemory.estimate(config: c, layout: layout, dataset: ds)
+        XCTAssertEqual(full - sampled, 4 * (2 * c.batchSize * ds.items.count - c.batchSize * 101 - 2 * 100 * c.embeddingSize))
+    }
+}
