@@ -5,11 +5,12 @@ extension QueryEngine {
     static let blockedBatchThreshold = 64
     static let scoringBlock = 256
 
-    /// Top-`count` for many users, scored in blocks of users: the block's user vectors (one encoder
-    /// pass, or a gather of graph rows), one matrix product against the item vectors (read once
-    /// per block instead of once per user), then top-K per row in parallel.
-    /// Scores equal the single-user path's up to float rounding (a gemm instead of a gemv sums in
-    /// another order), so exact near-ties may order differently. Inputs are validated by the caller.
+    /// Top-`count` for many users, scored in blocks of users: the block's user vectors (each the
+    /// single-user path's, cached by the engine after its first computation), one matrix product
+    /// against the item vectors (read once per block instead of once per user), then top-K per
+    /// row in parallel. Scores equal the single-user path's up to float rounding (a gemm instead
+    /// of a gemv sums in another order), so exact near-ties may order differently. Inputs are
+    /// validated by the caller.
     func recommendBlocked(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
                           ids: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>,
                           counts: UnsafeMutablePointer<Int32>) {
@@ -35,8 +36,12 @@ extension QueryEngine {
         while start < userIndices.count {
             let b = min(block, userIndices.count - start)
             let users = UnsafeBufferPointer(rebasing: userIndices[start..<(start + b)])
-            pool.withWorkspace { ws in
-                scorer.userVectors(users: users, history: { dataset.items(ofUser: $0) }, workspace: ws.scoring, into: h)
+            // The block's user vectors, over the cores: cached rows, or the single-user path's
+            // (the same bits as a single query's vector; see `UserVectorCache`).
+            parallelChunks(b, minimumChunk: 16) { range in
+                pool.withWorkspace { ws in
+                    for r in range { (h + r * d).update(from: vector(ofUser: users[r], in: ws), count: d) }
+                }
             }
             scorer.scores(userVectors: h, rows: b, into: rows)
             // Top-K per row, rows split over the cores; each chunk has its own filter mask.
