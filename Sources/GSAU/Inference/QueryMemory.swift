@@ -18,14 +18,16 @@ extension QueryEngine {
         return bytes.value
     }
 
-    /// A batch of `users` users' top-`count` lists: one block's user vectors and score rows, per
-    /// worker a filter mask and a workspace, the block's result rows and their top-K heaps.
+    /// A batch of `users` users' top-`count` lists: one block's user vectors, its rows' score
+    /// tiles and filter masks, per worker a workspace (a score row and a mask), the block's result
+    /// rows and their top-K heaps.
     func batchMemoryEstimate(users: Int, count: Int) -> Int {
         let rows = min(users, Self.scoringBlock), slots = min(count, max(1, itemCount - 1))
         var bytes = ByteCount()
-        bytes.add(rows, config.embeddingSize)
-        bytes.add(rows, itemCount)
-        bytes.add(processorCount, itemCount, width: 6)
+        bytes.add(rows, scorer.width)
+        bytes.add(rows, min(itemCount, Self.scoringTileItems))
+        bytes.add(rows, itemCount, width: 1)
+        bytes.add(processorCount, itemCount, width: 5)
         bytes.add(2, rows, slots, width: 8)
         return bytes.value
     }
@@ -46,6 +48,6 @@ extension QueryEngine {
 
     func checkBatchMemory(users: Int, count: Int) throws {
         try MemoryLimit.check(need: batchMemoryEstimate(users: users, count: count), for: "scoring \(users) users' top \(count)",
-                              counting: "one block of \(min(users, Self.scoringBlock)) score rows over \(itemCount) items, the workers' masks and the top lists")
+                              counting: "one block of \(min(users, Self.scoringBlock)) users' score tiles and filter masks over \(itemCount) items, the workers' workspaces and the top lists")
     }
 }
