@@ -16,7 +16,7 @@ import Synchronization
 final class UserVectorCache: @unchecked Sendable {
     let width: Int
     let userCount: Int
-    /// [userCount, width]; row u is valid once `states[u]` is `ready`.
+    /// [userCount, width]; row u is initialised, and valid, once `states[u]` is `ready`.
     private let rows: UnsafeMutablePointer<Float>
     private let states: UnsafeMutablePointer<Atomic<UInt8>>
     private static let empty: UInt8 = 0, writing: UInt8 = 1, ready: UInt8 = 2
@@ -32,8 +32,9 @@ final class UserVectorCache: @unchecked Sendable {
     init(users: Int, width: Int) {
         self.userCount = max(0, users)
         self.width = width
+        // Rows stay uninitialised until written (each exactly once, below): a one-off query's
+        // engine does not pay for touching the whole table.
         rows = .allocate(capacity: userCount * width)
-        rows.initialize(repeating: 0, count: userCount * width)
         states = .allocate(capacity: userCount)
         for u in 0..<userCount { (states + u).initialize(to: Atomic(Self.empty)) }
     }
@@ -60,7 +61,7 @@ final class UserVectorCache: @unchecked Sendable {
         let i = Int(u)
         if i >= 0 && i < userCount,
            states[i].compareExchange(expected: Self.empty, desired: Self.writing, ordering: .relaxed).exchanged {
-            (rows + i * width).update(from: scratch, count: width)
+            (rows + i * width).initialize(from: scratch, count: width)
             states[i].store(Self.ready, ordering: .releasing)
         }
         return UnsafePointer(scratch)
