@@ -467,7 +467,11 @@ GSAU_API gsau_status gsau_model_export(const gsau_model *m, const char *path);
  * dense indices (see gsau_model_user_index / gsau_model_item_index / gsau_model_item_id).
  * Results go to caller buffers of k entries, best first (score descending, ties by item index);
  * *count receives how many were written, which is less than k when fewer candidates remain
- * (0 when a filter removes every item). The padding item is never returned. */
+ * (0 when a filter removes every item). The padding item is never returned.
+ * A sequence-scored model keeps a known user's vector once a query has computed it (users x
+ * embedding_size floats, about 6 MB for Beauty, allocated with the model handle when
+ * gsau_memory_limit allows), so later queries for that user skip the sequence encoder; the results
+ * are the same bits either way. */
 
 typedef struct gsau_query {
     uint32_t struct_size;           /* sizeof(gsau_query) */

@@ -36,8 +36,7 @@ struct TopKSelector {
             ids.append(id); scores.append(score)
             siftUp(ids.count - 1)
         } else if TopKSelector.worse(scores[0], ids[0], score, id) {
-            ids[0] = id; scores[0] = score
-            siftDown(0)
+            replaceWorst(id: id, score: score)
         }
     }
 
@@ -58,16 +57,26 @@ struct TopKSelector {
         }
     }
 
-    private mutating func siftDown(_ start: Int) {
-        var p = start
+    /// Puts (id, score) in place of the root (the worst kept candidate): the hole left at the root
+    /// moves down past every child worse than the newcomer, which then fills it (one write per
+    /// level instead of a swap; buffer access without per-element checks, a hot loop of the
+    /// blocked batch path).
+    private mutating func replaceWorst(id: Int32, score: Float) {
         let n = ids.count
-        while true {
-            let l = 2 * p + 1, r = l + 1
-            var m = p
-            if l < n && TopKSelector.worse(scores[l], ids[l], scores[m], ids[m]) { m = l }
-            if r < n && TopKSelector.worse(scores[r], ids[r], scores[m], ids[m]) { m = r }
-            if m == p { return }
-            swapAt(p, m); p = m
+        ids.withUnsafeMutableBufferPointer { ids in
+            scores.withUnsafeMutableBufferPointer { scores in
+                var p = 0
+                while true {
+                    let l = 2 * p + 1
+                    if l >= n { break }
+                    let r = l + 1
+                    let m = r < n && TopKSelector.worse(scores[r], ids[r], scores[l], ids[l]) ? r : l
+                    if !TopKSelector.worse(scores[m], ids[m], score, id) { break }
+                    ids[p] = ids[m]; scores[p] = scores[m]
+                    p = m
+                }
+                ids[p] = id; scores[p] = score
+            }
         }
     }
 
@@ -75,7 +84,19 @@ struct TopKSelector {
 }
 
 /// Top-K items of one score row, best first; `excluded(id)` items are skipped; id 0 (padding)
-/// is always skipped.
+/// is always skipped. (`TopKScan` over the whole row.)
+public func topK(scores: UnsafeBufferPointer<Float>, k: Int,
+                 excluded: (Int32) -> Bool = { _ in false }) -> [(id: Int32, score: Float)] {
+    let n = scores.count
+    guard k > 0, n > 1, let base = scores.baseAddress else { return [] }
+    var scan = TopKScan(k: min(k, n - 1))                     // at most every real item (the selector reserves k)
+    scan.offer(base, items: 0..<n, excluded: excluded)
+    return scan.drain()
+}
+
+/// Top-K selection over one score row handed over in consecutive pieces, in item id order (the
+/// blocked batch path scores a row one tile of items at a time): the result is `topK`'s over the
+/// whole row, whatever the pieces.
 ///
 /// The row is scanned in id order, so once K candidates are kept a later item can enter only with
 /// a score strictly above the worst kept one (an equal score comes with a higher id and ranks
@@ -84,33 +105,41 @@ struct TopKSelector {
 /// `excluded` asked only about items that pass. (An earlier version skipping blocks of 8 with
 /// `SIMD8` compares was 2× slower end to end: Swift's generic SIMD operations did not compile to
 /// vector code here; the plain fixed-length loop of `anyScoreAbove` does.)
-public func topK(scores: UnsafeBufferPointer<Float>, k: Int,
-                 excluded: (Int32) -> Bool = { _ in false }) -> [(id: Int32, score: Float)] {
-    let n = scores.count
-    guard k > 0, n > 1, let base = scores.baseAddress else { return [] }
-    let k = min(k, n - 1)                                     // at most every real item (the selector reserves k)
-    var selector = TopKSelector(k: k)
-    var i = 1
-    while i < n && selector.count < k {                      // fill the heap
-        if !excluded(Int32(i)) { selector.offer(id: Int32(i), score: base[i]) }
-        i += 1
-    }
-    guard selector.count == k else { return selector.drain() }
-    var threshold = selector.worstScore
-    while i < n {
-        // Blocks of 32 with no score above the threshold are skipped after one vector test.
-        if i + topKScanBlock <= n && !anyScoreAbove(threshold, base + i) { i += topKScanBlock; continue }
-        let end = min(n, i + topKScanBlock)
-        while i < end {
-            let s = base[i]
-            if s > threshold && !excluded(Int32(i)) {
-                selector.offer(id: Int32(i), score: s)
-                threshold = selector.worstScore
-            }
+struct TopKScan {
+    private var selector: TopKSelector
+
+    /// Keeps the best `k` (callers bound k by the number of real items: the selector reserves k).
+    init(k: Int) { selector = TopKSelector(k: k) }
+
+    /// Offers the items `items`, whose scores are `scores[0 ..< items.count]` (`scores[j]` is item
+    /// `items.lowerBound + j`); pieces come in id order, each starting where the last one ended.
+    /// Skips id 0 (padding) and the items `excluded` names.
+    mutating func offer(_ scores: UnsafePointer<Float>, items: Range<Int>, excluded: (Int32) -> Bool) {
+        let first = items.lowerBound, n = items.upperBound
+        var i = max(first, 1)
+        while i < n && selector.count < selector.k {          // fill the heap
+            if !excluded(Int32(i)) { selector.offer(id: Int32(i), score: scores[i - first]) }
             i += 1
         }
+        guard selector.k > 0, selector.count == selector.k else { return }
+        var threshold = selector.worstScore
+        while i < n {
+            // Blocks of 32 with no score above the threshold are skipped after one vector test.
+            if i + topKScanBlock <= n && !anyScoreAbove(threshold, scores + (i - first)) { i += topKScanBlock; continue }
+            let end = min(n, i + topKScanBlock)
+            while i < end {
+                let s = scores[i - first]
+                if s > threshold && !excluded(Int32(i)) {
+                    selector.offer(id: Int32(i), score: s)
+                    threshold = selector.worstScore
+                }
+                i += 1
+            }
+        }
     }
-    return selector.drain()
+
+    /// The selected candidates, best first.
+    mutating func drain() -> [(id: Int32, score: Float)] { selector.drain() }
 }
 
 /// Scores per block of the top-K scan's vector test.

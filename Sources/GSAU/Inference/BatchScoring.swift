@@ -42,8 +42,9 @@ extension QueryEngine {
     ///
     /// Per user, the results are exactly (the same bits) what `recommend(userIndices:...)` returns
     /// for the same list: lists of `blockedBatchThreshold` users or more run its blocked path
-    /// (one encoder pass and one matrix product per block of `scoringBlock` users, top-K over the
-    /// cores), shorter lists its per-user path, in parallel, as one block.
+    /// (the users' vectors, computed once per user and cached, one matrix product per block of
+    /// `scoringBlock` users, top-K over the cores), shorter lists its per-user path, in parallel,
+    /// as one block.
     package func scoreInBlocks(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
                                _ body: (ScoredBlock) throws -> Void) throws {
         try checkBatch(userIndices: userIndices, count: count, filter: filter)

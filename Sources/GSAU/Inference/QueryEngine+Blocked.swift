@@ -4,12 +4,15 @@ extension QueryEngine {
     /// Batches at least this large are scored in blocks (see `recommendBlocked`).
     static let blockedBatchThreshold = 64
     static let scoringBlock = 256
+    /// Items per score tile of the blocked path (a worker's 128 rows × 1,024 items = 512 KiB).
+    static let scoringTileItems = 1024
 
-    /// Top-`count` for many users, scored in blocks of users: the block's user vectors (one encoder
-    /// pass, or a gather of graph rows), one matrix product against the item vectors (read once
-    /// per block instead of once per user), then top-K per row in parallel.
-    /// Scores equal the single-user path's up to float rounding (a gemm instead of a gemv sums in
-    /// another order), so exact near-ties may order differently. Inputs are validated by the caller.
+    /// Top-`count` for many users, scored in blocks of users: the block's user vectors (each the
+    /// single-user path's, cached by the engine after its first computation), matrix products
+    /// against the item vectors (read once per worker's rows instead of once per user), top-K per
+    /// row. Scores equal the single-user path's up to float rounding (a gemm instead
+    /// of a gemv sums in another order), so exact near-ties may order differently. Inputs are
+    /// validated by the caller.
     func recommendBlocked(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
                           ids: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>,
                           counts: UnsafeMutablePointer<Int32>) {
@@ -24,38 +27,58 @@ extension QueryEngine {
     /// `recommendBlocked` (rows in the caller's buffers) and `scoreInBlocks` (rows in one reused
     /// block buffer) run this, so their per-user results are the same bits. Inputs are validated
     /// by the caller.
+    ///
+    /// A block's rows are split over the cores; each worker gathers its users' vectors, then
+    /// scores its rows one tile of `scoringTileItems` items at a time (a tile stays in the core's
+    /// cache while its top-K scan reads it) and keeps each row's top-K across tiles (`TopKScan`:
+    /// the same result as one scan of the whole row).
     func forEachBlock(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
                       rows destination: (Int) -> (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>),
                       done: (Range<Int>) throws -> Void) rethrows {
         let d = scorer.width, items = layout.itemCount, block = Self.scoringBlock
+        let k = min(count, max(1, items - 1)), tileItems = Self.scoringTileItems
         let h = UnsafeMutablePointer<Float>.allocate(capacity: block * d)
-        let rows = UnsafeMutablePointer<Float>.allocate(capacity: block * items)
-        defer { h.deallocate(); rows.deallocate() }
+        defer { h.deallocate() }
         var start = 0
         while start < userIndices.count {
             let b = min(block, userIndices.count - start)
             let users = UnsafeBufferPointer(rebasing: userIndices[start..<(start + b)])
-            pool.withWorkspace { ws in
-                scorer.userVectors(users: users, history: { dataset.items(ofUser: $0) }, workspace: ws.scoring, into: h)
-            }
-            scorer.scores(userVectors: h, rows: b, into: rows)
-            // Top-K per row, rows split over the cores; each chunk has its own filter mask.
-            let job = UnsafeSendable((rows, destination(start)))
-            let history = self.dataset
+            let out = UnsafeSendable(destination(start))
             parallelChunks(b, minimumChunk: 16) { range in
-                let (rows, (ids, scores, counts)) = job.pointer
-                let mask = UnsafeMutableBufferPointer<Bool>.allocate(capacity: filter.isTrivial ? 0 : items)
-                defer { mask.deallocate() }
-                for r in range {
-                    let row = UnsafeBufferPointer(start: rows + r * items, count: items)
-                    let top: [(id: Int32, score: Float)]
-                    if filter.isTrivial {
-                        top = topK(scores: row, k: count)
-                    } else {
-                        filter.fill(mask: mask, seen: history.items(ofUser: users[r]))
-                        top = topK(scores: row, k: count, excluded: { mask[Int($0)] })
+                let (ids, scores, counts) = out.pointer
+                // The rows' user vectors: cached rows, or the single-user path's (the same bits as
+                // a single query's vector; see `UserVectorCache`).
+                pool.withWorkspace { ws in
+                    for r in range { (h + r * d).update(from: vector(ofUser: users[r], in: ws), count: d) }
+                }
+                let tile = UnsafeMutablePointer<Float>.allocate(capacity: range.count * tileItems)
+                let masks = UnsafeMutablePointer<Bool>.allocate(capacity: filter.isTrivial ? 0 : range.count * items)
+                defer { tile.deallocate(); masks.deallocate() }
+                if !filter.isTrivial {
+                    for (j, r) in range.enumerated() {
+                        filter.fill(mask: UnsafeMutableBufferPointer(start: masks + j * items, count: items),
+                                    seen: dataset.items(ofUser: users[r]))
                     }
-                    for (k, entry) in top.enumerated() { ids[r * count + k] = entry.id; scores[r * count + k] = entry.score }
+                }
+                var scans = [TopKScan](repeating: TopKScan(k: k), count: range.count)
+                var first = 0
+                while first < items {
+                    let tileRange = first..<min(items, first + tileItems)
+                    scorer.scores(userVectors: h + range.lowerBound * d, rows: range.count, items: tileRange, into: tile)
+                    for j in scans.indices {
+                        let row = tile + j * tileRange.count
+                        if filter.isTrivial {
+                            scans[j].offer(row, items: tileRange, excluded: { _ in false })
+                        } else {
+                            let mask = masks + j * items
+                            scans[j].offer(row, items: tileRange, excluded: { mask[Int($0)] })
+                        }
+                    }
+                    first = tileRange.upperBound
+                }
+                for (j, r) in range.enumerated() {
+                    let top = scans[j].drain()
+                    for (e, entry) in top.enumerated() { ids[r * count + e] = entry.id; scores[r * count + e] = entry.score }
                     counts[r] = Int32(top.count)
                 }
             }

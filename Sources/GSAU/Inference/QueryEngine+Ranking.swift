@@ -2,12 +2,26 @@
 extension QueryEngine {
     /// Full score row for a known user (all items as history) into `workspace.scores`.
     func scoreUser(_ u: Int32, in workspace: InferenceWorkspace) {
+        scorer.scores(userVectors: vector(ofUser: u, in: workspace), rows: 1, into: workspace.scores.baseAddress!)
+    }
+
+    /// Known user `u`'s vector: the cached row (`userVectorCache`), or computed for `u` alone into
+    /// `workspace.vector` (and cached). Either way the bits the single-user path computes.
+    func vector(ofUser u: Int32, in workspace: InferenceWorkspace) -> UnsafePointer<Float> {
+        guard let cache = userVectorCache else {
+            computeVector(ofUser: u, in: workspace.scoring, into: workspace.vector)
+            return UnsafePointer(workspace.vector)
+        }
+        return cache.vector(u, scratch: workspace.vector) { computeVector(ofUser: u, in: workspace.scoring, into: $0) }
+    }
+
+    /// `Scorer.userVectors` for `u` alone: the one way a known user's vector is computed.
+    private func computeVector(ofUser u: Int32, in workspace: ScoringWorkspace, into out: UnsafeMutablePointer<Float>) {
         var user = u
         withUnsafePointer(to: &user) { p in
             scorer.userVectors(users: UnsafeBufferPointer(start: p, count: 1), history: { dataset.items(ofUser: $0) },
-                               workspace: workspace.scoring, into: workspace.vector)
+                               workspace: workspace, into: out)
         }
-        scorer.scores(userVectors: workspace.vector, rows: 1, into: workspace.scores.baseAddress!)
     }
 
     /// Full score row after `sequence` (non-empty, real item ids) into `workspace.scores`

@@ -6,13 +6,7 @@ extension QueryEngine {
         guard u >= 1 && Int(u) < dataset.users.count else {
             throw GSAUError.unknownID("user index \(u) (the model has users 1..<\(dataset.users.count))")
         }
-        var user = u
-        pool.withWorkspace { ws in
-            withUnsafePointer(to: &user) { p in
-                scorer.userVectors(users: UnsafeBufferPointer(start: p, count: 1), history: { dataset.items(ofUser: $0) },
-                                   workspace: ws.scoring, into: out)
-            }
-        }
+        pool.withWorkspace { ws in out.update(from: vector(ofUser: u, in: ws), count: scorer.width) }
     }
 
     /// The item vectors scores are computed with, row-major [itemCount, scorer.width] (row 0 = padding).
@@ -22,8 +16,8 @@ extension QueryEngine {
 
     /// Every user's vector, row-major [dataset.users.count, scorer.width]: row 0 (padding) is zeros, row u
     /// is `userVector(userIndex: u)`. Each user goes through the single-user path (for
-    /// sequence-scored models one encoder pass per user, users spread over the cores), so every
-    /// row equals what a query for that user scores with, bit for bit.
+    /// sequence-scored models one encoder pass per user not cached yet, users spread over the
+    /// cores), so every row equals what a query for that user scores with, bit for bit.
     public func userVectors() -> [Float] {
         let d = scorer.width, users = dataset.users.count
         var table = [Float](repeating: 0, count: users * d)
@@ -32,14 +26,8 @@ extension QueryEngine {
             let out = UnsafeSendable(out.baseAddress!)
             parallelChunks(users - 1, minimumChunk: 64) { range in
                 self.pool.withWorkspace { ws in
-                    var user: Int32 = 0
                     for r in range {
-                        user = Int32(r + 1)
-                        withUnsafePointer(to: &user) { p in
-                            self.scorer.userVectors(users: UnsafeBufferPointer(start: p, count: 1),
-                                                    history: { self.dataset.items(ofUser: $0) },
-                                                    workspace: ws.scoring, into: out.pointer + (r + 1) * d)
-                        }
+                        (out.pointer + (r + 1) * d).update(from: self.vector(ofUser: Int32(r + 1), in: ws), count: d)
                     }
                 }
             }

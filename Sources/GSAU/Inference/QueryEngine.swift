@@ -7,10 +7,12 @@ import Dispatch
 /// An engine is an immutable snapshot of a model: its `Scorer` (the one scoring rule, docs/MODEL.md
 /// §7.1; graph-scored models propagate once when the engine is built), the dataset's id maps and
 /// histories, and the item norms `similarItems` needs. Each query scores in its own workspace
-/// (see `WorkspacePool`).
+/// (see `WorkspacePool`). A sequence-scored known user's vector is computed once, by the first
+/// query that needs it, and kept (`UserVectorCache`: the same bits as computing it again).
 ///
-/// Thread safety: every method may be called from any number of threads at once. The engine never
-/// changes after `init`; per-query state lives in workspaces taken from a lock-protected pool.
+/// Thread safety: every method may be called from any number of threads at once. The engine's
+/// model and data never change after `init`; per-query state lives in workspaces taken from a
+/// lock-protected pool, and cached user vectors are published with atomics.
 /// Build an engine once (the `GSAUModel` query helpers build one per call) and share it; an engine
 /// keeps scoring with the parameters it was built from.
 ///
@@ -32,6 +34,9 @@ public final class QueryEngine: @unchecked Sendable {
     /// 1 / ‖w_i‖ of the item vectors `similarItems` compares (0 for a zero vector and for padding).
     let inverseItemNorms: [Float]
     let pool: WorkspacePool
+    /// Known users' vectors, computed once each (sequence-scored models, when the memory limit
+    /// allows; see `UserVectorCache` and `QueryMemory.swift`); nil scores every query afresh.
+    let userVectorCache: UserVectorCache?
 
     /// Whether scores come from the graph encoder (then sequence queries are not available).
     public var predictsWithGraph: Bool { config.predictWithGraph }
@@ -45,7 +50,8 @@ public final class QueryEngine: @unchecked Sendable {
     public convenience init(model: GSAUModel) throws { try self.init(model: model, poolLimit: 2 * processorCount) }
 
     init(model: GSAUModel, poolLimit: Int) throws {
-        try MemoryLimit.check(need: Self.engineMemoryEstimate(model: model), for: "building the query engine",
+        let engineBytes = Self.engineMemoryEstimate(model: model)
+        try MemoryLimit.check(need: engineBytes, for: "building the query engine",
                               counting: "the scoring tables, item norms and one workspace")
         config = model.config
         dataset = model.dataset
@@ -64,6 +70,7 @@ public final class QueryEngine: @unchecked Sendable {
         }
         inverseItemNorms = inverse
         pool = WorkspacePool(limit: poolLimit) { InferenceWorkspace(scorer: scorer) }
+        userVectorCache = Self.makeUserVectorCache(model: model, width: d, engineBytes: engineBytes)
     }
 
     // MARK: - Public queries (raw ids)

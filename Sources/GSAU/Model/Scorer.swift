@@ -133,16 +133,24 @@ public final class Scorer: @unchecked Sendable {
     /// scores [rows, itemCount] = v · wᵀ (+ b). One row is a matrix-vector product (see `matvec`);
     /// several rows one matrix product, so a block reads the item vectors once.
     public func scores(userVectors v: UnsafePointer<Float>, rows: Int, into scores: UnsafeMutablePointer<Float>) {
-        let items = itemCount, d = width
+        self.scores(userVectors: v, rows: rows, items: 0..<itemCount, into: scores)
+    }
+
+    /// scores [rows, items.count] of the item ids `items` only (a range within 0..<itemCount):
+    /// column j is item `items.lowerBound + j`. The same rule as a full row, on a slice of the
+    /// item vectors (the blocked batch path scores a tile of items at a time).
+    public func scores(userVectors v: UnsafePointer<Float>, rows: Int, items: Range<Int>,
+                       into scores: UnsafeMutablePointer<Float>) {
+        let n = items.count, d = width, first = items.lowerBound
         withItemVectors { w in
             if rows == 1 {
-                matvec(w, rows: items, columns: d, v, into: scores)
+                matvec(w + first * d, rows: n, columns: d, v, into: scores)
             } else {
-                matmul(v, w, transB: true, into: scores, m: rows, n: items, k: d)
+                matmul(v, w + first * d, transB: true, into: scores, m: rows, n: n, k: d)
             }
         }
         withItemBias { bias in
-            if let bias { addRowVector(bias, to: scores, rows: rows, columns: items) }
+            if let bias { addRowVector(bias + first, to: scores, rows: rows, columns: n) }
         }
     }
 

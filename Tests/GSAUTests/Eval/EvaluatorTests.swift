@@ -67,7 +67,7 @@ final class EvaluatorTests: XCTestCase {
 
     /// The scan (blocks of 32 tested by vector compares) against a full sort by (score desc, id
     /// asc): many exact ties (scores on a coarse grid), NaN, infinities, exclusions, K from 1 to past
-    /// the row, rows around and between block boundaries.
+    /// the row, rows around and between block boundaries; whole rows and rows in pieces.
     func testTopKMatchesAFullSortWithTiesAndNaN() {
         var rng = TestRandom(seed: 21)
         for n in [2, 9, 17, 32, 33, 64, 65, 100, 1001, 4099] {
@@ -84,6 +84,21 @@ final class EvaluatorTests: XCTestCase {
                     let expected: [Int32] = sorted.prefix(k).map { Int32($0) }
                     let got = scores.withUnsafeBufferPointer { topK(scores: $0, k: k, excluded: excluded) }
                     XCTAssertEqual(got.map(\.id), expected, "n \(n) k \(k) exclude \(excludeEvery)")
+                    // The same row handed to `TopKScan` in pieces (the blocked batch path's tiles).
+                    for piece in [1, 7, 32, 100] {
+                        var scan = TopKScan(k: min(k, n - 1))
+                        scores.withUnsafeBufferPointer { p in
+                            var first = 0
+                            while first < n {
+                                let end = min(n, first + piece)
+                                scan.offer(p.baseAddress! + first, items: first..<end, excluded: excluded)
+                                first = end
+                            }
+                        }
+                        let pieces = scan.drain()
+                        XCTAssertEqual(pieces.map(\.id), expected, "n \(n) k \(k) exclude \(excludeEvery) piece \(piece)")
+                        XCTAssertEqual(pieces.map(\.score.bitPattern), got.map(\.score.bitPattern))
+                    }
                 }
             }
         }
