@@ -468,10 +468,11 @@ GSAU_API gsau_status gsau_model_export(const gsau_model *m, const char *path);
  * Results go to caller buffers of k entries, best first (score descending, ties by item index);
  * *count receives how many were written, which is less than k when fewer candidates remain
  * (0 when a filter removes every item). The padding item is never returned.
- * A sequence-scored model keeps a known user's vector once a query has computed it (users x
- * embedding_size floats, about 6 MB for Beauty, allocated with the model handle when
- * gsau_memory_limit allows), so later queries for that user skip the sequence encoder; the results
- * are the same bits either way. */
+ * A sequence-scored model keeps a known user's vector once a single-user query
+ * (gsau_model_recommend) or gsau_model_user_vectors has computed it (users x embedding_size
+ * floats, about 6 MB for Beauty, allocated with the model handle when gsau_memory_limit allows),
+ * so later queries for that user skip the sequence encoder; the results are the same bits either
+ * way. Batches use the kept vectors and encode their other users together, keeping none of those. */
 
 typedef struct gsau_query {
     uint32_t struct_size;           /* sizeof(gsau_query) */
@@ -503,7 +504,9 @@ GSAU_API gsau_status gsau_model_recommend_sequence(const gsau_model *m, const in
  * n_users * k) is gsau_model_recommend for users[b]; counts[b] = entries written. Batches of 64 or
  * more users are scored in blocks with one matrix product per block (much faster): their scores
  * equal the single-user call's up to float rounding, so exact near-ties may come out in another
- * order. Smaller batches run the single-user path per user, in parallel. */
+ * order. The last bits depend on which users' vectors the model already keeps (see above) and, for
+ * the others, on which users share a block of 256. Smaller batches run the single-user path per
+ * user, in parallel. */
 GSAU_API gsau_status gsau_model_recommend_batch(const gsau_model *m, const int32_t *users, int32_t n_users,
                                                 int32_t k, const gsau_query *q, int32_t *items,
                                                 float *scores, int32_t *counts);

@@ -31,7 +31,7 @@ extension QueryEngine {
         try checkCount(count)
         for u in userIndices { try checkUser(u) }
         try check(filter)
-        try checkBatchMemory(users: userIndices.count, count: count)
+        try checkBatchMemory(users: userIndices.count, count: count, blockTokens: largestBlockTokens(userIndices))
     }
 
     /// Top-`count` of each of `userIndices` under `filter`, streamed: the users are scored in
@@ -41,10 +41,10 @@ extension QueryEngine {
     /// rethrown.
     ///
     /// Per user, the results are exactly (the same bits) what `recommend(userIndices:...)` returns
-    /// for the same list: lists of `blockedBatchThreshold` users or more run its blocked path
-    /// (the users' vectors, computed once per user and cached, one matrix product per block of
-    /// `scoringBlock` users, top-K over the cores), shorter lists its per-user path, in parallel,
-    /// as one block.
+    /// for the same list and the same cached users: lists of `blockedBatchThreshold` users or more
+    /// run its blocked path (per block of `scoringBlock` users the cached vectors and one batched
+    /// encoder pass for the others, tiled matrix products and top-K over the cores), shorter lists
+    /// its per-user path, in parallel, as one block.
     package func scoreInBlocks(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
                                _ body: (ScoredBlock) throws -> Void) throws {
         try checkBatch(userIndices: userIndices, count: count, filter: filter)

@@ -7,12 +7,12 @@ extension QueryEngine {
     /// Items per score tile of the blocked path (a worker's 128 rows × 1,024 items = 512 KiB).
     static let scoringTileItems = 1024
 
-    /// Top-`count` for many users, scored in blocks of users: the block's user vectors (each the
-    /// single-user path's, cached by the engine after its first computation), matrix products
+    /// Top-`count` for many users, scored in blocks of users: the block's user vectors
+    /// (`blockUserVectors`: cached rows, the others from one batched encoder pass), matrix products
     /// against the item vectors (read once per worker's rows instead of once per user), top-K per
-    /// row. Scores equal the single-user path's up to float rounding (a gemm instead
-    /// of a gemv sums in another order), so exact near-ties may order differently. Inputs are
-    /// validated by the caller.
+    /// row. Scores equal the single-user path's up to float rounding (a gemm instead of a gemv sums
+    /// in another order, and a batched encoder pass rounds differently from a single user's), so
+    /// exact near-ties may order differently. Inputs are validated by the caller.
     func recommendBlocked(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
                           ids: UnsafeMutablePointer<Int32>, scores: UnsafeMutablePointer<Float>,
                           counts: UnsafeMutablePointer<Int32>) {
@@ -28,10 +28,10 @@ extension QueryEngine {
     /// block buffer) run this, so their per-user results are the same bits. Inputs are validated
     /// by the caller.
     ///
-    /// A block's rows are split over the cores; each worker gathers its users' vectors, then
-    /// scores its rows one tile of `scoringTileItems` items at a time (a tile stays in the core's
-    /// cache while its top-K scan reads it) and keeps each row's top-K across tiles (`TopKScan`:
-    /// the same result as one scan of the whole row).
+    /// A block's user vectors come first (`blockUserVectors`); then its rows are split over the
+    /// cores, and each worker scores its rows one tile of `scoringTileItems` items at a time (a
+    /// tile stays in the core's cache while its top-K scan reads it) and keeps each row's top-K
+    /// across tiles (`TopKScan`: the same result as one scan of the whole row).
     func forEachBlock(userIndices: UnsafeBufferPointer<Int32>, count: Int, filter: ItemFilter,
                       rows destination: (Int) -> (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>),
                       done: (Range<Int>) throws -> Void) rethrows {
@@ -43,14 +43,10 @@ extension QueryEngine {
         while start < userIndices.count {
             let b = min(block, userIndices.count - start)
             let users = UnsafeBufferPointer(rebasing: userIndices[start..<(start + b)])
+            blockUserVectors(users: users, into: h)
             let out = UnsafeSendable(destination(start))
             parallelChunks(b, minimumChunk: 16) { range in
                 let (ids, scores, counts) = out.pointer
-                // The rows' user vectors: cached rows, or the single-user path's (the same bits as
-                // a single query's vector; see `UserVectorCache`).
-                pool.withWorkspace { ws in
-                    for r in range { (h + r * d).update(from: vector(ofUser: users[r], in: ws), count: d) }
-                }
                 let tile = UnsafeMutablePointer<Float>.allocate(capacity: range.count * tileItems)
                 let masks = UnsafeMutablePointer<Bool>.allocate(capacity: filter.isTrivial ? 0 : range.count * items)
                 defer { tile.deallocate(); masks.deallocate() }
@@ -85,5 +81,35 @@ extension QueryEngine {
             try done(start..<(start + b))
             start += b
         }
+    }
+
+    /// The user vectors of one block, `users` (at most `scoringBlock`), into h [users.count, width]:
+    /// a user whose vector the engine has cached (`UserVectorCache`: the single-user path's bits)
+    /// gets that row; the others, in block order, go through one batched encoder pass
+    /// (`Scorer.userVectors` over those users together; for a block without cached users the same
+    /// call, on the same block, as before the cache). Batched rows round differently from the
+    /// single-user path's (the encoder's products run over other shapes), so they are not cached:
+    /// the cache holds single-path bits only, and a batch's last bits depend on which of its users
+    /// were cached and on which users share the encoder pass (within the 1e-5 tolerance of the
+    /// batch tests).
+    func blockUserVectors(users: UnsafeBufferPointer<Int32>, into h: UnsafeMutablePointer<Float>) {
+        let d = scorer.width
+        var uncached: [Int] = []
+        for (r, u) in users.enumerated() {
+            if let row = userVectorCache?.row(u) { (h + r * d).update(from: row, count: d) } else { uncached.append(r) }
+        }
+        guard !uncached.isEmpty else { return }
+        let history = { (u: Int32) in self.dataset.items(ofUser: u) }
+        if uncached.count == users.count {
+            pool.withWorkspace { ws in scorer.userVectors(users: users, history: history, workspace: ws.scoring, into: h) }
+            return
+        }
+        let batch = uncached.map { users[$0] }
+        let encoded = UnsafeMutablePointer<Float>.allocate(capacity: batch.count * d)
+        defer { encoded.deallocate() }
+        batch.withUnsafeBufferPointer { batch in
+            pool.withWorkspace { ws in scorer.userVectors(users: batch, history: history, workspace: ws.scoring, into: encoded) }
+        }
+        for (j, r) in uncached.enumerated() { (h + r * d).update(from: encoded + j * d, count: d) }
     }
 }

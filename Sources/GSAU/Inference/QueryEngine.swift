@@ -8,7 +8,8 @@ import Dispatch
 /// §7.1; graph-scored models propagate once when the engine is built), the dataset's id maps and
 /// histories, and the item norms `similarItems` needs. Each query scores in its own workspace
 /// (see `WorkspacePool`). A sequence-scored known user's vector is computed once, by the first
-/// query that needs it, and kept (`UserVectorCache`: the same bits as computing it again).
+/// single-user query that needs it, and kept (`UserVectorCache`: the same bits as computing it
+/// again); batches use the kept vectors and encode the other users together, uncached.
 ///
 /// Thread safety: every method may be called from any number of threads at once. The engine's
 /// model and data never change after `init`; per-query state lives in workspaces taken from a
@@ -108,7 +109,7 @@ public final class QueryEngine: @unchecked Sendable {
         try checkCount(count)
         let indices = try users.map { try userIndex($0) }
         let filter = try itemFilter(filterSeen: filterSeen, allowed: allowedItems, excluded: excludedItems)
-        try checkBatchMemory(users: indices.count, count: count)
+        try checkBatchMemory(users: indices.count, count: count, blockTokens: 0)   // the per-user path: no block encoder pass
         var results = [[(item: String, score: Float)]](repeating: [], count: indices.count)
         results.withUnsafeMutableBufferPointer { out in
             let out = UnsafeSendable(out.baseAddress!)

@@ -18,18 +18,55 @@ extension QueryEngine {
         return bytes.value
     }
 
-    /// A batch of `users` users' top-`count` lists: one block's user vectors, its rows' score
-    /// tiles and filter masks, per worker a workspace (a score row and a mask), the block's result
-    /// rows and their top-K heaps.
-    func batchMemoryEstimate(users: Int, count: Int) -> Int {
+    /// A batch of `users` users' top-`count` lists: one block's user vectors (cached rows and the
+    /// batched encoder's output for the others) and the encoder's buffers for `blockTokens` tokens
+    /// of at most one block of sequences (`encoderActivationBytes`; the pooled workspace that ran
+    /// the pass keeps them), its rows' score tiles and filter masks, per worker a workspace (a
+    /// score row and a mask; short batches score each user alone, in parallel), the block's
+    /// result rows and their top-K heaps.
+    func batchMemoryEstimate(users: Int, count: Int, blockTokens: Int) -> Int {
         let rows = min(users, Self.scoringBlock), slots = min(count, max(1, itemCount - 1))
         var bytes = ByteCount()
-        bytes.add(rows, scorer.width)
+        bytes.add(2, rows, scorer.width)
+        bytes.add(Self.encoderActivationBytes(config: config, sequences: rows, tokens: blockTokens), width: 1)
         bytes.add(rows, min(itemCount, Self.scoringTileItems))
         bytes.add(rows, itemCount, width: 1)
         bytes.add(processorCount, itemCount, width: 5)
         bytes.add(2, rows, slots, width: 8)
         return bytes.value
+    }
+
+    /// The sequential encoder's forward buffers (eval mode) for `tokens` tokens in `sequences`
+    /// sequences, in Float32: per token the embedding stage (4d + 2), the packed input (item and
+    /// position) and per layer q|k|v, the attention probabilities over the window, context,
+    /// residuals, LayerNorm outputs and statistics, dropout masks and the feed-forward
+    /// pre-activation and activation (11d + 2·inner + heads·window + 4); BERT4Rec's output head
+    /// (3d + 2 per sequence). 0 for graph-scored models, which run no encoder.
+    static func encoderActivationBytes(config: ModelConfig, sequences: Int, tokens: Int) -> Int {
+        guard !config.predictWithGraph else { return 0 }
+        let d = config.embeddingSize, window = config.maxSequenceLength
+        var bytes = ByteCount()
+        bytes.add(tokens, 4 * d + 2 + 2)
+        bytes.add(tokens, config.transformerLayers, 11 * d + 2 * config.innerSize + config.heads * window + 4)
+        if config.sequentialEncoder == .bert4rec { bytes.add(sequences, 3 * d + 2) }
+        return bytes.value
+    }
+
+    /// The most tokens one blocked-path encoder pass over `userIndices` reads: per block of
+    /// `scoringBlock` users, each user's last `maxSequenceLength` items, summed (a block whose
+    /// users are all uncached encodes them all); 0 below `blockedBatchThreshold` (single-user
+    /// path) and for graph-scored models.
+    func largestBlockTokens(_ userIndices: UnsafeBufferPointer<Int32>) -> Int {
+        guard !config.predictWithGraph, userIndices.count >= Self.blockedBatchThreshold else { return 0 }
+        var largest = 0, start = 0
+        while start < userIndices.count {
+            let end = min(userIndices.count, start + Self.scoringBlock)
+            var tokens = 0
+            for u in userIndices[start..<end] { tokens += min(dataset.items(ofUser: u).count, config.maxSequenceLength) }
+            largest = max(largest, tokens)
+            start = end
+        }
+        return largest
     }
 
     /// The known users' vector cache of a sequence-scored model (`UserVectorCache`: users × `width`
@@ -46,8 +83,8 @@ extension QueryEngine {
         return UserVectorCache(users: users, width: width)
     }
 
-    func checkBatchMemory(users: Int, count: Int) throws {
-        try MemoryLimit.check(need: batchMemoryEstimate(users: users, count: count), for: "scoring \(users) users' top \(count)",
-                              counting: "one block of \(min(users, Self.scoringBlock)) users' score tiles and filter masks over \(itemCount) items, the workers' workspaces and the top lists")
+    func checkBatchMemory(users: Int, count: Int, blockTokens: Int) throws {
+        try MemoryLimit.check(need: batchMemoryEstimate(users: users, count: count, blockTokens: blockTokens), for: "scoring \(users) users' top \(count)",
+                              counting: "one block of \(min(users, Self.scoringBlock)) users' vectors, encoder activations, score tiles and filter masks over \(itemCount) items, the workers' workspaces and the top lists")
     }
 }
