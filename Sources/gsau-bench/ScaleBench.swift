@@ -2,10 +2,11 @@ import GSAU
 import Glibc
 
 // gsau-bench scale-point --file FILE --label NAME [--steps N] [--warmup N] [--queries N]
-//                        [--batch-users N] [--threads N] [--sampled-negatives K] --out FILE.json
+//                        [--batch-users N] [--threads N] [--variant V] [--sampled-negatives K] --out FILE.json
 // One row of the growth benchmark (bench/scale runs it once per data set, each in its own process,
-// so the peak RSS is that data set's; bench/sampled-softmax once per data set and K): gsau-rec with
-// its defaults (and the sampled softmax's K, 0 = full softmax) on FILE (5-core filter, as the
+// so the peak RSS is that data set's; bench/sampled-softmax once per data set, variant and K): the
+// variant (default gsau-rec) with its defaults and the sampled softmax's K (0 = full softmax) on FILE
+// (5-core filter, as the
 // loader's k-core; the rows it removes are reported and are 0 for Beauty and the synthetic sets).
 //   training     warm-up steps, then N timed optimiser steps; seconds per epoch = mean step time ×
 //                the epoch's step count (an extrapolation: no full epoch is run);
@@ -22,7 +23,10 @@ import Glibc
 // core's. Writes one JSON object (the fragment bench/scale collects).
 
 func scalePointBenchmark(file: String, label: String, steps: Int, warmup: Int, queries: Int,
-                         batchUsers: Int, threads: Int, sampledNegatives: Int, out: String) throws {
+                         batchUsers: Int, threads: Int, variant: String, sampledNegatives: Int, out: String) throws {
+    guard let variant = Variant(rawValue: variant) else {
+        throw GSAUError.invalidArgument("unknown variant '\(variant)'; available: \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
     if threads > 0 { BLASInfo.setThreads(threads) }
     let sgemm = measureSgemm()
     print("\(label): sgemm [2048x64]x[64x12101] \(fixed(sgemm, 1)) GFLOP/s; \(BLASInfo.summary), hardware threads \(BLASInfo.hardwareThreads)")
@@ -31,7 +35,7 @@ func scalePointBenchmark(file: String, label: String, steps: Int, warmup: Int, q
     let dataset = try Dataset.load(path: file, options: DatasetOptions(minUserInteractions: 5, minItemInteractions: 5))
     let loadSeconds = (clock.now - started).secondsValue
 
-    var config = ModelConfig(variant: .gsauRec)
+    var config = ModelConfig(variant: variant)
     config.seed = 2020
     config.sampledNegatives = sampledNegatives
     var options = TrainingOptions()
@@ -63,6 +67,7 @@ func scalePointBenchmark(file: String, label: String, steps: Int, warmup: Int, q
     fflush(stdout)
     var json = JSONObject()
     json.set("label", label)
+    json.set("variant", variant.rawValue)
     json.set("sampled_negatives", sampledNegatives)
     json.set("users", dataset.userCount)
     json.set("items", dataset.itemCount)

@@ -72,7 +72,8 @@ do {
                                 steps: Int(option("--steps", "20")) ?? 20, warmup: Int(option("--warmup", "3")) ?? 3,
                                 queries: Int(option("--queries", "300")) ?? 300, batchUsers: Int(option("--batch-users", "4096")) ?? 4096,
                                 threads: Int(option("--threads", "1")) ?? 1,
-                                sampledNegatives: Int(option("--sampled-negatives", "0")) ?? 0, out: option("--out", "scale-point.json"))
+                                variant: option("--variant", "gsau-rec"), sampledNegatives: Int(option("--sampled-negatives", "0")) ?? 0,
+                                out: option("--out", "scale-point.json"))
     }
     if command == "query" { try queryBenchmark(outDir: outDir, dataDir: dataDir, queries: Int(option("--queries", "5000")) ?? 5000) }
 } catch {
