@@ -7,12 +7,7 @@ import GSAUHeader
 /// reads back from the model, bad values are refused naming the field, and callers of the 0.3
 /// header (a struct_size without the member) train with the full softmax.
 final class SampledSoftmaxCAPITests: XCTestCase {
-    private func sampledNegatives(_ m: OpaquePointer?) -> Int32 {
-        var cfg = gsau_config()
-        cfg.struct_size = UInt32(MemoryLayout<gsau_config>.size)
-        XCTAssertEqual(gsau_model_config_get(m, &cfg), GSAU_OK)
-        return cfg.sampled_negatives
-    }
+    private func sampledNegatives(_ m: OpaquePointer?) -> Int32 { cModelConfig(m).sampled_negatives }
 
     func testTheConfigMemberTrainsWithTheSampledSoftmax() throws {
         let sampled = try trainTinyCModel { $0.sampled_negatives = 6 }

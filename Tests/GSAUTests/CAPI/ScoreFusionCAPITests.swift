@@ -17,12 +17,7 @@ final class ScoreFusionCAPITests: XCTestCase {
         return info
     }
 
-    private func weight(_ m: OpaquePointer?) -> Double {
-        var cfg = gsau_config()
-        cfg.struct_size = UInt32(MemoryLayout<gsau_config>.size)
-        XCTAssertEqual(gsau_model_config_get(m, &cfg), GSAU_OK)
-        return cfg.graph_score_weight
-    }
+    private func weight(_ m: OpaquePointer?) -> Double { cModelConfig(m).graph_score_weight }
 
     func testTheConfigMemberTrainsAFusedModel() throws {
         let plain = try train(), fused = try train(weight: 1.5)

@@ -35,3 +35,11 @@ func trainTinyCModel(variant: String = "gsau-rec", epochs: Int32 = 1, configure:
     XCTAssertEqual(status, GSAU_OK, String(cString: gsau_last_error_message()), file: file, line: line)
     return try XCTUnwrap(model, file: file, line: line)
 }
+
+/// The configuration a model handle reports (gsau_model_config_get with the current struct).
+func cModelConfig(_ m: OpaquePointer?, file: StaticString = #filePath, line: UInt = #line) -> gsau_config {
+    var cfg = gsau_config()
+    cfg.struct_size = UInt32(MemoryLayout<gsau_config>.size)
+    XCTAssertEqual(gsau_model_config_get(m, &cfg), GSAU_OK, file: file, line: line)
+    return cfg
+}

@@ -17,6 +17,15 @@ extension gsau_config {
     }
 }
 
+extension TrainingOptions {
+    /// The default options with `epochs` epochs.
+    static func epochs(_ epochs: Int) -> TrainingOptions {
+        var o = TrainingOptions()
+        o.epochs = epochs
+        return o
+    }
+}
+
 /// One epoch of GSAU(rec) at the tiny sizes on tiny.txt (the fixture model of the IO tests).
 func trainTinyGSAURec() throws -> GSAUModel {
     var c = ModelConfig(variant: .gsauRec)

@@ -17,20 +17,14 @@ final class ResumeTests: XCTestCase {
         return path
     }
 
-    private func options(epochs: Int) -> TrainingOptions {
-        var o = TrainingOptions()
-        o.epochs = epochs
-        return o
-    }
-
     func testStoppedAndResumedRunEqualsUninterruptedRun() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         for variant in [Variant.gsauRec, .lightgcn, .bert4rec] {   // dropout + derangement; BPR negatives; cloze masks
-            let straight = try Trainer(config: config(variant), dataset: ds, options: options(epochs: 4)).train()
+            let straight = try Trainer(config: config(variant), dataset: ds, options: .epochs(4)).train()
 
             let path = try statePath()
-            _ = try Trainer(config: config(variant), dataset: ds, options: options(epochs: 2)).train(statePath: path)
-            let second = try Trainer(config: config(variant), dataset: ds, options: options(epochs: 4))
+            _ = try Trainer(config: config(variant), dataset: ds, options: .epochs(2)).train(statePath: path)
+            let second = try Trainer(config: config(variant), dataset: ds, options: .epochs(4))
             try second.openState(at: path, resume: true)
             XCTAssertEqual(second.nextEpoch, 2)
             let resumed = try second.train(statePath: path)
@@ -45,7 +39,7 @@ final class ResumeTests: XCTestCase {
 
     func testEarlyStoppedRunStaysStoppedOnResume() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        var o = options(epochs: 40)
+        var o = TrainingOptions.epochs(40)
         o.patience = 0; o.validationMetric = "ndcg@5"
         var c = config(.sasrecU); c.learningRate = 0.05
         let path = try statePath()
@@ -63,10 +57,10 @@ final class ResumeTests: XCTestCase {
     func testForeignOrDamagedStateIsRefusedAndTheTrainerUnchanged() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         let path = try statePath()
-        _ = try Trainer(config: config(), dataset: ds, options: options(epochs: 1)).train(statePath: path)
+        _ = try Trainer(config: config(), dataset: ds, options: .epochs(1)).train(statePath: path)
 
         var other = config(); other.gamma = 0.2
-        let trainer = try Trainer(config: other, dataset: ds, options: options(epochs: 2))
+        let trainer = try Trainer(config: other, dataset: ds, options: .epochs(2))
         _ = try trainer.train()
         XCTAssertThrowsError(try trainer.resume(from: path)) {
             XCTAssertTrue("\($0)".contains("gamma = 0.1, this run has 0.2"), "\($0)")
@@ -75,7 +69,7 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(trainer.history.count, 2)
 
         let mini = try Dataset.load(path: TestFiles.data("beauty-mini.txt"))
-        XCTAssertThrowsError(try Trainer(config: config(), dataset: mini, options: options(epochs: 2)).resume(from: path)) {
+        XCTAssertThrowsError(try Trainer(config: config(), dataset: mini, options: .epochs(2)).resume(from: path)) {
             XCTAssertTrue("\($0)".contains("other data"), "\($0)")
         }
 
@@ -83,12 +77,12 @@ final class ResumeTests: XCTestCase {
         bytes[bytes.count / 2] ^= 0x10
         let damaged = try statePath()
         try Data(bytes).write(to: URL(fileURLWithPath: damaged))
-        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: options(epochs: 2)).resume(from: damaged)) {
+        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: .epochs(2)).resume(from: damaged)) {
             XCTAssertTrue("\($0)".contains("checksum mismatch"), "\($0)")
         }
         try Data(bytes.prefix(40)).write(to: URL(fileURLWithPath: damaged))
-        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: options(epochs: 2)).resume(from: damaged))
-        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: options(epochs: 2)).resume(from: TestFiles.fixture("tiny.txt"))) {
+        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: .epochs(2)).resume(from: damaged))
+        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: .epochs(2)).resume(from: TestFiles.fixture("tiny.txt"))) {
             XCTAssertTrue("\($0)".contains("not a GSAU training-state file"), "\($0)")
         }
     }
@@ -98,22 +92,22 @@ final class ResumeTests: XCTestCase {
     func testConfigFieldsAreComparedByNameWithDefaultsForNewerFields() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         let path = try statePath()
-        _ = try Trainer(config: config(), dataset: ds, options: options(epochs: 1)).train(statePath: path)
+        _ = try Trainer(config: config(), dataset: ds, options: .epochs(1)).train(statePath: path)
         var state = try TrainingState.decode(try Array(Data(contentsOf: URL(fileURLWithPath: path))), source: path)
         state.configText.removeAll { (ConfigSchema.field(named: $0.name)?.sinceFormatVersion ?? 1) > 1 }
         let older = try statePath()
         try Data(try state.encoded()).write(to: URL(fileURLWithPath: older))
-        let resumed = try Trainer(config: config(), dataset: ds, options: options(epochs: 2))
+        let resumed = try Trainer(config: config(), dataset: ds, options: .epochs(2))
         try resumed.resume(from: older)
         XCTAssertEqual(resumed.nextEpoch, 1)
 
         var bert = config(); bert.maskRatio = 0.3          // differs from the default the old file implies
-        XCTAssertThrowsError(try Trainer(config: bert, dataset: ds, options: options(epochs: 2)).resume(from: older)) {
+        XCTAssertThrowsError(try Trainer(config: bert, dataset: ds, options: .epochs(2)).resume(from: older)) {
             XCTAssertTrue("\($0)".contains("mask_ratio = 0.2, this run has 0.3"), "\($0)")
         }
         state.configText.append((name: "future_knob", value: "1"))
         try Data(try state.encoded()).write(to: URL(fileURLWithPath: older))
-        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: options(epochs: 2)).resume(from: older)) {
+        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: .epochs(2)).resume(from: older)) {
             XCTAssertTrue("\($0)".contains("'future_knob'"), "\($0)")
         }
     }
@@ -122,9 +116,9 @@ final class ResumeTests: XCTestCase {
     func testAStateFileIsNeverOverwrittenByANewRun() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         let path = try statePath()
-        _ = try Trainer(config: config(), dataset: ds, options: options(epochs: 1)).train(statePath: path)
+        _ = try Trainer(config: config(), dataset: ds, options: .epochs(1)).train(statePath: path)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: options(epochs: 1)).openState(at: path, resume: false)) {
+        XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: .epochs(1)).openState(at: path, resume: false)) {
             XCTAssertTrue("\($0)".contains("exists"), "\($0)")
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
@@ -134,7 +128,7 @@ final class ResumeTests: XCTestCase {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         let path = try statePath()
         var c = config(); c.embeddingSize = 4; c.innerSize = 4; c.heads = 1; c.transformerLayers = 1; c.graphLayers = 1
-        _ = try Trainer(config: c, dataset: ds, options: options(epochs: 1)).train(statePath: path)
+        _ = try Trainer(config: c, dataset: ds, options: .epochs(1)).train(statePath: path)
         let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
         XCTAssertNoThrow(try TrainingState.decode(bytes, source: "s"))
         for n in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 400)) {

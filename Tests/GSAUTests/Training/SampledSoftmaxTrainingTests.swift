@@ -8,30 +8,24 @@ import XCTest
 /// the full softmax on Beauty data: the Python test_sampled_softmax.py, on the release library; the
 /// full softmax stays bit for bit the golden record's.)
 final class SampledSoftmaxTrainingTests: XCTestCase {
-    private func options(epochs: Int) -> TrainingOptions {
-        var o = TrainingOptions()
-        o.epochs = epochs
-        return o
-    }
-
     func testStoppedAndResumedRunEqualsUninterruptedRun() throws {
         // The negatives come from the sampling stream, which the state file carries.
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         for variant in [Variant.gsauRec, .bert4rec] {
             var c = ModelConfig(variant: variant)
             c.useTinyFixtureSizes(); c.seed = 11; c.sampledNegatives = 5
-            let straight = try Trainer(config: c, dataset: ds, options: options(epochs: 3)).train()
+            let straight = try Trainer(config: c, dataset: ds, options: .epochs(3)).train()
             let path = try TestFiles.temporary("", suffix: ".state")
             try FileManager.default.removeItem(atPath: path)
-            _ = try Trainer(config: c, dataset: ds, options: options(epochs: 1)).train(statePath: path)
-            let second = try Trainer(config: c, dataset: ds, options: options(epochs: 3))
+            _ = try Trainer(config: c, dataset: ds, options: .epochs(1)).train(statePath: path)
+            let second = try Trainer(config: c, dataset: ds, options: .epochs(3))
             try second.openState(at: path, resume: true)
             let resumed = try second.train(statePath: path)
             XCTAssertEqual(resumed.result.history.map(\.lossSum), straight.result.history.map(\.lossSum), "\(variant)")
             XCTAssertEqual(resumed.model.parameters, straight.model.parameters, "\(variant)")
             // And the sampled run is not the full-softmax run.
             c.sampledNegatives = 0
-            let full = try Trainer(config: c, dataset: ds, options: options(epochs: 3)).train()
+            let full = try Trainer(config: c, dataset: ds, options: .epochs(3)).train()
             XCTAssertNotEqual(full.result.history.map(\.lossSum), straight.result.history.map(\.lossSum), "\(variant)")
         }
     }
@@ -55,7 +49,7 @@ final class SampledSoftmaxTrainingTests: XCTestCase {
         var c = ModelConfig(variant: .gsauRec)
         c.useTinyFixtureSizes(); c.sampledNegatives = 7
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        let (model, result) = try Trainer(config: c, dataset: ds, options: options(epochs: 1)).train()
+        let (model, result) = try Trainer(config: c, dataset: ds, options: .epochs(1)).train()
         let path = try TestFiles.temporary("", suffix: ".gsau")
         try model.save(to: path)
         XCTAssertEqual(try GSAUModel.load(from: path).config.sampledNegatives, 7)

@@ -10,12 +10,6 @@ final class WarmStartTests: XCTestCase {
         return c
     }
 
-    private func options(epochs: Int) -> TrainingOptions {
-        var o = TrainingOptions()
-        o.epochs = epochs
-        return o
-    }
-
     /// tiny.txt's interactions without user "3", with user "new" and item "fresh" added, users in
     /// another order: every dense id differs from the saved model's.
     private func newData() throws -> Dataset {
@@ -33,10 +27,10 @@ final class WarmStartTests: XCTestCase {
     func testKnownRowsAndSharedTensorsComeFromTheSavedModelNewOnesStartFresh() throws {
         let old = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         for variant in [Variant.gsauRec, .bert4rec] {
-            let (saved, _) = try Trainer(config: config(variant), dataset: old, options: options(epochs: 1)).train()
+            let (saved, _) = try Trainer(config: config(variant), dataset: old, options: .epochs(1)).train()
             let data = try newData()
-            let cold = try Trainer(config: config(variant), dataset: data, options: options(epochs: 1))
-            let warm = try Trainer(config: config(variant), dataset: data, options: options(epochs: 1))
+            let cold = try Trainer(config: config(variant), dataset: data, options: .epochs(1))
+            let warm = try Trainer(config: config(variant), dataset: data, options: .epochs(1))
             let report = try warm.warmStart(from: saved)
             let hasUserTable = config(variant).useGraph         // sequence-only variants have no user rows
             XCTAssertEqual(report.usersNew, hasUserTable ? 1 : 0)
@@ -78,26 +72,26 @@ final class WarmStartTests: XCTestCase {
 
     func testAnotherArchitectureIsRefusedAndTheRunUnchanged() throws {
         let old = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        let (saved, _) = try Trainer(config: config(.sasrec), dataset: old, options: options(epochs: 1)).train()
+        let (saved, _) = try Trainer(config: config(.sasrec), dataset: old, options: .epochs(1)).train()
         var wider = config(.sasrec); wider.embeddingSize = 16; wider.innerSize = 16
-        let trainer = try Trainer(config: wider, dataset: old, options: options(epochs: 1))
+        let trainer = try Trainer(config: wider, dataset: old, options: .epochs(1))
         let before = trainer.state(elapsedSeconds: 0).parameters
         XCTAssertThrowsError(try trainer.warmStart(from: saved)) {
             XCTAssertTrue("\($0)".contains("embedding_layer.item_embedding.weight"), "\($0)")
         }
         XCTAssertEqual(trainer.state(elapsedSeconds: 0).parameters, before)
         // From a sequence-only model to GSAU(rec): users start fresh, everything else is shared.
-        let (sasrecU, _) = try Trainer(config: config(.gsauRecNoGraph), dataset: old, options: options(epochs: 1)).train()
-        let report = try Trainer(config: config(.gsauRec), dataset: old, options: options(epochs: 1)).warmStart(from: sasrecU)
+        let (sasrecU, _) = try Trainer(config: config(.gsauRecNoGraph), dataset: old, options: .epochs(1)).train()
+        let report = try Trainer(config: config(.gsauRec), dataset: old, options: .epochs(1)).warmStart(from: sasrecU)
         XCTAssertEqual(report.usersMatched, 0)
         XCTAssertEqual(report.itemsMatched, old.itemCount)
         // A graph-only saved model lacks the transformer GSAU(rec) needs.
-        let (graph, _) = try Trainer(config: config(.directau), dataset: old, options: options(epochs: 1)).train()
-        XCTAssertThrowsError(try Trainer(config: config(.gsauRec), dataset: old, options: options(epochs: 1)).warmStart(from: graph)) {
+        let (graph, _) = try Trainer(config: config(.directau), dataset: old, options: .epochs(1)).train()
+        XCTAssertThrowsError(try Trainer(config: config(.gsauRec), dataset: old, options: .epochs(1)).warmStart(from: graph)) {
             XCTAssertTrue("\($0)".contains("has no tensor sequential_encoder"), "\($0)")
         }
         // Not after the run has started.
-        let started = try Trainer(config: config(.sasrec), dataset: old, options: options(epochs: 2))
+        let started = try Trainer(config: config(.sasrec), dataset: old, options: .epochs(2))
         _ = try started.train { event in if case .epochEnd = event { return false }; return true }
         XCTAssertThrowsError(try started.warmStart(from: saved)) { XCTAssertTrue("\($0)".contains("already started"), "\($0)") }
     }
