@@ -326,7 +326,9 @@ GSAU_API gsau_status gsau_train_from(gsau_model **out, const gsau_dataset *ds, c
  * state (parameters, Adam moments, random streams, early-stopping counters, history) is written
  * atomically to state_path. With resume != 0 the run saved there continues from its last completed
  * epoch, giving exactly the numbers of an uninterrupted run (same thread count); it must come from
- * the same config, data and model selection (cfg->epochs may be raised). With resume == 0,
+ * the same config, data and model selection (cfg->epochs may be raised; cfg->patience may be
+ * raised too: a run early stopping ended then continues as a run with that patience from the start
+ * would have, until the new patience runs out). With resume == 0,
  * state_path must not exist yet (nothing is overwritten by accident). state_path is borrowed for the
  * call. Errors as gsau_train, plus GSAU_E_INVALID_ARGUMENT (NULL state_path; the file exists and
  * resume == 0; a state file of another run, naming the first difference), GSAU_E_IO (cannot read

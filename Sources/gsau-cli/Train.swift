@@ -18,7 +18,7 @@ struct Train: ParsableCommand {
     @Option(help: "Threads a matrix product is split over (0 = one per CPU).") var threads: Int = 0
     @Option(help: "Write the machine-readable result (JSON) to this file; while training it holds the history so far (\"stop_reason\": \"running\").") var json: String?
     @Option(help: "Keep the training state (parameters, optimizer, random streams, history) in this file, rewritten after every epoch, so that --resume can continue the run.") var state: String?
-    @Flag(help: "Continue the run saved in --state (same data and options; --epochs may be raised).") var resume = false
+    @Flag(help: "Continue the run saved in --state (same data and options; --epochs may be raised, and --patience too: a run early stopping ended goes on as if it had had that patience from the start).") var resume = false
     @Option(help: "Save the trained model (best epoch) to this checkpoint file, for `gsau-cli query`.") var save: String?
     @Option(help: "Start from this saved model (same architecture): known users, items and shared weights take its values.") var warmStart: String?
     @Option(help: "Print the top-10 recommendations for this raw user id after training.") var recommendUser: String?

@@ -14,7 +14,7 @@ import Glibc
 //     u32 n, n × { str name; str value }    the model config as text, compared field by field
 //                                           (a field missing from an older file had its default)
 //     i64 users, items, interactions; u32 CRC32C of the dataset's offsets and item sequence
-//     i64 patience; str metric; i64 decimals; u32 n, n × i64 Ks     must match on resume
+//     i64 patience; str metric; i64 decimals; u32 n, n × i64 Ks     must match on resume (patience may grow)
 //     i64 next_epoch; u8 early_stopped; f64 elapsed_seconds
 //     f64 best_rounded_score; i64 epochs_since_best; i64 best_epoch (-1: none)
 //     i64 adam_step; 6 × random stream { 4 × u64 words; u8 has_spare; f64 spare }

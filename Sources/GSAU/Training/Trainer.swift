@@ -107,8 +107,11 @@ public final class Trainer {
     /// Continues the run `state` was taken from (`state()` after an epoch): parameters, Adam,
     /// random streams, early stopping, best epoch and history, so that training on goes exactly as
     /// if it had never stopped (same BLAS thread count). The state must come from the same config,
-    /// data and model-selection options; `options.epochs` may differ. Throws `invalidArgument`
-    /// (naming `source`) for another run's state; on failure the trainer is unchanged.
+    /// data and model-selection options; `options.epochs` may differ, and `options.patience` may be
+    /// larger: a run that early stopping ended then continues as one started with that patience
+    /// (its epochs so far are the same), until the larger patience runs out. Throws
+    /// `invalidArgument` (naming `source`) for another run's state; on failure the trainer is
+    /// unchanged.
     public func resume(from state: TrainingState, source: String) throws {
         try state.checkCompatible(config: config, dataset: dataset, options: options, parameterCount: layout.count, source: source)
         guard let streams = RandomStreams(states: state.streams) else {
@@ -120,6 +123,9 @@ public final class Trainer {
         adam.step = state.adamStep
         random = streams
         run = state.progress
+        run.stopping = EarlyStopping(patience: options.patience, decimals: options.metricDecimals)
+        run.stopping.restore(best: state.progress.stopping.best, sinceBest: state.progress.stopping.sinceBest)
+        run.earlyStopped = state.progress.stopping.sinceBest > options.patience
     }
 
     /// Everything `resume(from:source:)` needs, as of the end of the last epoch.

@@ -59,9 +59,15 @@ public struct TrainingState {
         guard datasetFingerprint == Self.fingerprint(dataset) else {
             throw refuse("it was trained on other data (\(datasetFingerprint[0]) users, \(datasetFingerprint[1]) items, \(datasetFingerprint[2]) interactions; this dataset has \(dataset.userCount), \(dataset.itemCount), \(dataset.interactionCount), or the same counts with other interactions)")
         }
-        guard patience == options.patience, metric == options.validationMetric, decimals == options.metricDecimals,
+        guard metric == options.validationMetric, decimals == options.metricDecimals,
               ks == Array(Set(options.ks + [options.validationK])).sorted() else {
-            throw refuse("its model selection differs (patience \(patience), metric \(metric), \(decimals) decimals, K \(ks))")
+            throw refuse("its model selection differs (metric \(metric), \(decimals) decimals, K \(ks))")
+        }
+        // A larger patience continues the run as a run with that patience from the start would
+        // have gone (stopping never changes what is trained before it); a smaller one might have
+        // stopped it earlier than the epochs the state already holds.
+        guard options.patience >= patience else {
+            throw refuse("it was trained with patience \(patience); a resumed run may keep or raise it, not lower it to \(options.patience)")
         }
         guard parameters.count == parameterCount else {
             throw refuse("it holds \(parameters.count) parameters; this model has \(parameterCount)")

@@ -54,6 +54,36 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(second.result.test, first.result.test)
     }
 
+    func testMorePatienceContinuesAStoppedRunAsIfItHadHadItFromTheStart() throws {
+        // Stopped by patience 0, resumed with patience 3: the same epochs, parameters and stop as a
+        // run with patience 3 from the start.
+        let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
+        var c = config(.sasrecU); c.learningRate = 0.05
+        var strict = TrainingOptions.epochs(30)
+        strict.patience = 0; strict.validationMetric = "ndcg@5"
+        var patient = strict
+        patient.patience = 3
+        let path = try statePath()
+        let stopped = try Trainer(config: c, dataset: ds, options: strict).train(statePath: path)
+        XCTAssertEqual(stopped.result.stopReason, .earlyStopped)
+        let straight = try Trainer(config: c, dataset: ds, options: patient).train()
+        XCTAssertGreaterThan(straight.result.history.count, stopped.result.history.count, "the larger patience runs longer")
+
+        let resumed = try Trainer(config: c, dataset: ds, options: patient)
+        try resumed.resume(from: path)
+        XCTAssertEqual(resumed.nextEpoch, stopped.result.history.count)
+        let continued = try resumed.train(statePath: path)
+        XCTAssertEqual(continued.result.history.map(\.lossSum), straight.result.history.map(\.lossSum))
+        XCTAssertEqual(continued.result.bestEpoch, straight.result.bestEpoch)
+        XCTAssertEqual(continued.result.stopReason, straight.result.stopReason)
+        XCTAssertEqual(continued.model.parameters, straight.model.parameters)
+
+        // A smaller patience than the state's is refused (it might have stopped the run earlier).
+        XCTAssertThrowsError(try Trainer(config: c, dataset: ds, options: strict).resume(from: path)) {
+            XCTAssertTrue("\($0)".contains("patience 3; a resumed run may keep or raise it, not lower it to 0"), "\($0)")
+        }
+    }
+
     func testForeignOrDamagedStateIsRefusedAndTheTrainerUnchanged() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         let path = try statePath()

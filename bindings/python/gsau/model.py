@@ -373,8 +373,9 @@ class GSAU(_Owner):
         resume : bool
             Continue the run saved in ``state_path`` from its last completed epoch, with exactly
             the numbers of an uninterrupted run (same data, configuration and thread count;
-            ``epochs`` may be raised). A file of another run raises InvalidArgumentError naming
-            the difference.
+            ``epochs`` may be raised, and ``patience`` too: a run early stopping ended then goes on
+            as a run with that patience from the start would have). A file of another run
+            raises InvalidArgumentError naming the difference.
         warm_start : GSAU or str or os.PathLike or None
             Start from a trained model, or the path of a saved one, whose ids overlap the data's
             (e.g. yesterday's model on today's data): the users and items it knows (matched by
