@@ -81,7 +81,7 @@ extern "C" {
  * library: assert(gsau_abi_version() == GSAU_ABI_VERSION). The ABI version changes only when a
  * change breaks binary compatibility; it is the SONAME suffix (libgsau.so.<ABI>). */
 #define GSAU_VERSION_MAJOR 0
-#define GSAU_VERSION_MINOR 3
+#define GSAU_VERSION_MINOR 4
 #define GSAU_VERSION_PATCH 0
 #define GSAU_VERSION_NUMBER (GSAU_VERSION_MAJOR * 10000 + GSAU_VERSION_MINOR * 100 + GSAU_VERSION_PATCH)
 #define GSAU_VERSION_STRING "0.4.0"

@@ -62,6 +62,9 @@ def test_version_matches_header():
     assert gsau.abi_version() == _loader.EXPECTED_ABI_VERSION
     major, minor, patch = (int(header_define("GSAU_VERSION_" + p)) for p in ("MAJOR", "MINOR", "PATCH"))
     assert _capi.gsau_version_number() == major * 10000 + minor * 100 + patch
+    assert gsau.version() == f"{major}.{minor}.{patch}", "the header's version string and numbers agree"
+    assert (_capi.GSAU_VERSION_MAJOR, _capi.GSAU_VERSION_MINOR, _capi.GSAU_VERSION_PATCH) == (major, minor, patch)
+    assert _capi.GSAU_VERSION_STRING == gsau.version()
     assert gsau.__version__ == gsau.version()
     pyproject = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pyproject.toml")
     assert f'version = "{gsau.version()}"' in open(pyproject).read()   # the package's copy of the version
