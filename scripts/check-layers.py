@@ -29,9 +29,9 @@ MEMBER = re.compile(r"^    (?:@\w+(?:\([^)]*\))?\s+)*(?:(?:public|package|intern
                     r"mutating|nonisolated|override|lazy|weak|@inlinable|@discardableResult|convenience)\s+)*"
                     r"(?:func|let|var|case)\s+([A-Za-z_]\w*)")
 # Members of the standard library's and Synchronization's types that share a name with an engine
-# member declared higher up (Atomic.load/store, Unicode.Scalar.value, UnsafeMutablePointer.initialize):
-# a `.name` use of these is not taken as an engine reference.
-EXTERNAL_MEMBERS = {"load", "store", "value", "initialize"}
+# member declared higher up (Atomic.load/store, Unicode.Scalar.value, UnsafeMutablePointer.initialize,
+# Array.removeAll): a `.name` use of these is not taken as an engine reference.
+EXTERNAL_MEMBERS = {"load", "store", "value", "initialize", "removeAll"}
 IDENT = re.compile(r"(\.?)\b([A-Za-z_]\w*)\b")
 
 

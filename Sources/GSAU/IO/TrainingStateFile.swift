@@ -102,7 +102,7 @@ extension TrainingState {
         let ks = try (0..<(try count("K count", width: 8))).map { _ in Int(try r.i64("K")) }
         var progress = RunProgress(stopping: EarlyStopping(patience: patience, decimals: decimals))
         progress.nextEpoch = Int(try r.i64("next_epoch"))
-        progress.earlyStopped = try r.u8("early_stopped") != 0
+        _ = try r.u8("early_stopped")               // written for readers of the format; derived from the counters here
         progress.elapsedSeconds = try r.f64("elapsed_seconds")
         let best = try r.f64("best score"), sinceBest = Int(try r.i64("epochs since best"))
         progress.stopping.restore(best: best, sinceBest: sinceBest)

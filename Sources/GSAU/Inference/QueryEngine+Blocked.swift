@@ -100,10 +100,6 @@ extension QueryEngine {
         }
         guard !uncached.isEmpty else { return }
         let history = { (u: Int32) in self.dataset.items(ofUser: u) }
-        if uncached.count == users.count {
-            pool.withWorkspace { ws in scorer.userVectors(users: users, history: history, workspace: ws.scoring, into: h) }
-            return
-        }
         let batch = uncached.map { users[$0] }
         let encoded = UnsafeMutablePointer<Float>.allocate(capacity: batch.count * d)
         defer { encoded.deallocate() }

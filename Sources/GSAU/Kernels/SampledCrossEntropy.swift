@@ -19,13 +19,15 @@
 // With every class drawn once as a negative and a constant correction this is the full softmax
 // (SampledCrossEntropyTests checks that identity).
 
-/// The work buffers of `sampledCrossEntropyForwardBackward`, sized by `reserve`.
-struct SampledCrossEntropyWorkspace<T: GSAUScalar> {
+/// The work buffers of `sampledCrossEntropyForwardBackward`, sized by `reserve` (kept across
+/// steps, so a training step allocates nothing once they have grown).
+final class SampledCrossEntropyWorkspace<T: GSAUScalar> {
     let negativeRows = ScratchBuffer<T>()        // [K, d]       e_{s_j}
     let negativeRowsGradient = ScratchBuffer<T>()  // [K, d]     d(loss)/d e_{s_j}
     let logits = ScratchBuffer<T>()              // [rows, K+1]  logits, then their gradient in place
     let zeroTargets = ScratchBuffer<Int32>()     // [rows]       every row's target is column 0
     let rowLoss = ScratchBuffer<T>()             // [rows]
+    var removed: [Int] = []                      // logits positions of accidental hits
 }
 
 /// Computes the mean sampled loss and ACCUMULATES gradScale · its gradient into `dQuery`,
@@ -49,8 +51,8 @@ func sampledCrossEntropyForwardBackward<T: GSAUScalar>(
         T.gemm(transA: false, transB: true, m: rows, n: k, k: d, alpha: 1, a: query, lda: d,
                b: negativeRows, ldb: d, beta: 0, c: logits + 1, ldc: width)                     // [rows, K] in [rows, K+1]
     }
-    let removed = T(-1e30)                 // far below any logit: exp gives 0 (Float64) or ≤ 1e-38 (Float32)
-    var hits: [(row: Int, column: Int)] = []
+    let removedLogit = T(-1e30)            // far below any logit: exp gives 0 (Float64) or ≤ 1e-38 (Float32)
+    w.removed.removeAll(keepingCapacity: true)
     for r in 0..<rows {
         let row = logits + r * width, target = Int(targets[r])
         var positive: T = 0
@@ -59,13 +61,13 @@ func sampledCrossEntropyForwardBackward<T: GSAUScalar>(
         row[0] = positive + (bias?[target] ?? 0) - logExpectedCount[target]
         for j in 0..<k {
             let item = Int(negatives[j])
-            if item == target { row[1 + j] = removed; hits.append((r, 1 + j)); continue }
+            if item == target { row[1 + j] = removedLogit; w.removed.append(r * width + 1 + j); continue }
             row[1 + j] += (bias?[item] ?? 0) - logExpectedCount[item]
         }
     }
     let loss = crossEntropyForwardBackward(logits: logits, targets: zeroTargets, rows: rows, classes: width,
                                            dLogits: logits, gradScale: gradScale, rowLoss: w.rowLoss.reserve(rows))
-    for (r, c) in hits { logits[r * width + c] = 0 }      // a removed candidate takes no gradient
+    for position in w.removed { logits[position] = 0 }    // a removed candidate takes no gradient
 
     // Backward. dlogits [rows, K+1]: column 0 into the targets' rows, columns 1...K into the negatives'.
     if k > 0 {

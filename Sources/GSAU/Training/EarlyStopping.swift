@@ -19,6 +19,9 @@ struct EarlyStopping {
         self.sinceBest = sinceBest
     }
 
+    /// Whether the epochs without improvement have run past the patience (the run stops).
+    var exhausted: Bool { sinceBest > patience }
+
     /// Records an epoch's raw score; returns the rounded score, whether it improved, and whether to stop.
     mutating func update(_ score: Double) -> (rounded: Double, improved: Bool, stop: Bool) {
         let rounded = RankingMetrics.rounded(score, places: decimals)
@@ -28,6 +31,6 @@ struct EarlyStopping {
             return (rounded, true, false)
         }
         sinceBest += 1
-        return (rounded, false, sinceBest > patience)
+        return (rounded, false, exhausted)
     }
 }

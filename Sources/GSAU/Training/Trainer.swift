@@ -123,9 +123,8 @@ public final class Trainer {
         adam.step = state.adamStep
         random = streams
         run = state.progress
-        run.stopping = EarlyStopping(patience: options.patience, decimals: options.metricDecimals)
+        run.stopping = EarlyStopping(patience: options.patience, decimals: options.metricDecimals)   // this run's patience
         run.stopping.restore(best: state.progress.stopping.best, sinceBest: state.progress.stopping.sinceBest)
-        run.earlyStopped = state.progress.stopping.sinceBest > options.patience
     }
 
     /// Everything `resume(from:source:)` needs, as of the end of the last epoch.
@@ -185,7 +184,6 @@ public final class Trainer {
                                      evaluationSeconds: (clock.now - evalStart).seconds)
             run.history.append(record)
             run.nextEpoch = epoch + 1
-            run.earlyStopped = stop
             if let sink { try sink.save(state(elapsedSeconds: earlierSeconds + (clock.now - started).seconds)) }
             if let progress, !progress(.epochEnd(record)) { result.stopReason = .aborted; break epochs }
             if stop { result.stopReason = .earlyStopped }

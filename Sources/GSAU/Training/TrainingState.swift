@@ -6,7 +6,8 @@ struct RunProgress {
     var history: [EpochRecord] = []
     var bestEpoch: Int? = nil
     var stopping: EarlyStopping
-    var earlyStopped = false
+    /// Whether early stopping has ended the run (its counter is past its patience).
+    var earlyStopped: Bool { stopping.exhausted }
     var bestParameters: [Float]? = nil
     /// Wall time of the earlier sessions of this run.
     var elapsedSeconds = 0.0

@@ -19,12 +19,17 @@ final class ResumeTests: XCTestCase {
 
     func testStoppedAndResumedRunEqualsUninterruptedRun() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        for variant in [Variant.gsauRec, .lightgcn, .bert4rec] {   // dropout + derangement; BPR negatives; cloze masks
-            let straight = try Trainer(config: config(variant), dataset: ds, options: .epochs(4)).train()
+        // Dropout + derangement; BPR negatives; cloze masks; the sampled softmax's negatives
+        // (docs/MODEL.md §4.8), drawn from the sampling stream, with and without cloze masks.
+        var sampled = [config(.gsauRec), config(.bert4rec)]
+        for i in sampled.indices { sampled[i].sampledNegatives = 5 }
+        for c in [config(.gsauRec), config(.lightgcn), config(.bert4rec)] + sampled {
+            let variant = "\(c.variant) K \(c.sampledNegatives)"
+            let straight = try Trainer(config: c, dataset: ds, options: .epochs(4)).train()
 
             let path = try statePath()
-            _ = try Trainer(config: config(variant), dataset: ds, options: .epochs(2)).train(statePath: path)
-            let second = try Trainer(config: config(variant), dataset: ds, options: .epochs(4))
+            _ = try Trainer(config: c, dataset: ds, options: .epochs(2)).train(statePath: path)
+            let second = try Trainer(config: c, dataset: ds, options: .epochs(4))
             try second.openState(at: path, resume: true)
             XCTAssertEqual(second.nextEpoch, 2)
             let resumed = try second.train(statePath: path)
