@@ -21,7 +21,7 @@ DIST_BUILD := .build-dist
 WHEEL_STAGE := .build-wheel
 CFLAGS_EXAMPLE := -std=c11 -O2 -Wall -Wextra -Werror -Iinclude
 
-.PHONY: all deps build demo test test-layers test-swift test-golden test-crash test-c test-python test-install test-dist test-wheel bench install dist wheel clean
+.PHONY: all deps build demo test test-layers test-swift test-golden test-crash test-bench-cli test-c test-python test-install test-dist test-wheel bench install dist wheel clean
 
 all: build
 
@@ -41,7 +41,7 @@ demo: build
 	@echo "(3 epochs show the pipeline, not the model: GSAU(rec) learns slowly at first and a full"
 	@echo " Beauty run took 123 epochs, ~50 min at 25 s each; see docs/RESULTS.md and bench/reproduce)"
 
-test: deps test-layers test-swift test-golden test-crash test-c test-python test-install test-dist test-wheel
+test: deps test-layers test-swift test-golden test-crash test-bench-cli test-c test-python test-install test-dist test-wheel
 	@echo "all tests passed"
 
 # The engine's layers depend one way only (docs/ARCHITECTURE.md); the self-test shows the check
@@ -57,6 +57,16 @@ test-swift:
 # parameter checksums, equal to what the engine produced before its restructuring.
 test-golden: build
 	$(PYTHON) Tests/golden/golden.py check $(RELEASE)/gsau-cli $(RELEASE)/libgsau.so
+
+# gsau-bench refuses what it does not know before any work starts (a mistyped option once ran a
+# five-epoch benchmark and overwrote its committed result).
+test-bench-cli: build
+	$(RELEASE)/gsau-bench --help | grep -q '^usage: gsau-bench'
+	$(RELEASE)/gsau-bench epoch --help | grep -q '^usage: gsau-bench'
+	! $(RELEASE)/gsau-bench epoch --bogus 2>/dev/null
+	$(RELEASE)/gsau-bench epoch --bogus 2>&1 | grep -q "'--bogus' is not an option of epoch"
+	$(RELEASE)/gsau-bench epoch --epochs x 2>&1 | grep -q -- "--epochs needs a whole number"
+	$(RELEASE)/gsau-bench frob 2>&1 | grep -q "unknown command 'frob'"
 
 $(RELEASE)/libgsau.so: deps
 	$(SWIFT_BUILD) -c release --product gsau
