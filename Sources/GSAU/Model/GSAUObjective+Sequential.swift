@@ -64,8 +64,8 @@ extension GSAUObjective {
         encoder.backward(parameters: p, gradients: g, batch: batch.inputs, dOutput: dH)
     }
 
-    /// The sampled softmax (docs/MODEL.md §4.8, with the logit scale of §4.9) over the batch's K shared negatives; accumulates
-    /// into dQuery, the item table's gradient and the output bias's.
+    /// The sampled softmax (docs/MODEL.md §4.8, with the logit scale of §4.9) over the batch's K
+    /// shared negatives; accumulates into dQuery, the item table's gradient and the output bias's.
     private func sampledCrossEntropy(_ batch: SequenceBatch, query: UnsafePointer<T>, dQuery: UnsafeMutablePointer<T>,
                                      parameters p: UnsafePointer<T>, gradients g: UnsafeMutablePointer<T>) throws -> T {
         let items = layout.itemCount
@@ -82,8 +82,8 @@ extension GSAUObjective {
                     sampledCrossEntropyForwardBackward(
                         query: query, table: p + layout.itemTable, bias: bias, targets: targets.baseAddress!, rows: batch.count,
                         negatives: negatives.baseAddress!, negativeCount: negatives.count, dim: config.embeddingSize,
-                        logExpectedCount: logQ.baseAddress!, logitScale: T(config.logitScale), dQuery: dQuery, dTable: g + layout.itemTable, dBias: dBias,
-                        workspace: sampledWorkspace)
+                        logExpectedCount: logQ.baseAddress!, logitScale: T(config.logitScale),
+                        dQuery: dQuery, dTable: g + layout.itemTable, dBias: dBias, workspace: sampledWorkspace)
                 }
             }
         }

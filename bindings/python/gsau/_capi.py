@@ -44,7 +44,7 @@ def _bind(name: str, argtypes: List[type], restype: Optional[type]):
 # ── Versions ────────────────────────────────────────────────────────────────────────────────
 
 GSAU_VERSION_MAJOR = 0
-GSAU_VERSION_MINOR = 4
+GSAU_VERSION_MINOR = 5
 GSAU_VERSION_PATCH = 0
 GSAU_VERSION_NUMBER = GSAU_VERSION_MAJOR * 10000 + GSAU_VERSION_MINOR * 100 + GSAU_VERSION_PATCH
 GSAU_VERSION_STRING = "0.5.0"
