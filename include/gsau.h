@@ -39,7 +39,7 @@
  *     working. An *_init function writes the whole current struct, so a struct that grows bumps
  *     GSAU_ABI_VERSION: callers built against the older header keep the older library
  *     (0.2 appended gsau_dataset_options.hold_out: ABI 2; 0.3 gsau_config.graph_score_weight: ABI 3;
- *     0.4 gsau_config.sampled_negatives: ABI 4).
+ *     0.4 gsau_config.sampled_negatives: ABI 4; 0.5 gsau_config.logit_scale: ABI 5).
  *   - Strings are UTF-8 and NUL-terminated.
  *
  * Thread safety
@@ -81,13 +81,13 @@ extern "C" {
  * library: assert(gsau_abi_version() == GSAU_ABI_VERSION). The ABI version changes only when a
  * change breaks binary compatibility; it is the SONAME suffix (libgsau.so.<ABI>). */
 #define GSAU_VERSION_MAJOR 0
-#define GSAU_VERSION_MINOR 4
+#define GSAU_VERSION_MINOR 5
 #define GSAU_VERSION_PATCH 0
 #define GSAU_VERSION_NUMBER (GSAU_VERSION_MAJOR * 10000 + GSAU_VERSION_MINOR * 100 + GSAU_VERSION_PATCH)
-#define GSAU_VERSION_STRING "0.4.0"
-#define GSAU_ABI_VERSION 4
+#define GSAU_VERSION_STRING "0.5.0"
+#define GSAU_ABI_VERSION 5
 
-/* "0.4.0": the library's version. Static storage; never NULL. */
+/* "0.5.0": the library's version. Static storage; never NULL. */
 GSAU_API const char *gsau_version_string(void);
 /* GSAU_VERSION_NUMBER of the loaded library. */
 GSAU_API int32_t gsau_version_number(void);
@@ -273,6 +273,13 @@ typedef struct gsau_config {
                                      frequency, shared by the batch, with the log-frequency
                                      correction (docs/MODEL.md §4.8); 0..2^24. Faster on large
                                      catalogues; evaluation still ranks every item */
+    /* Appended in 0.5 (read only when struct_size covers it): */
+    double logit_scale;           /* opt-in logit scale s, 1 = off (the paper's loss): the normalised
+                                     cross-entropy (gsau-rec and its ablations) uses logits
+                                     s x (unit sequence vector . item rows), a softmax inverse
+                                     temperature (docs/MODEL.md §4.9); finite, > 0; any other value
+                                     than 1 is refused for the other variants. Scores and
+                                     queries are unchanged */
 } gsau_config;
 
 /* Fills *cfg with the defaults above (and struct_size). NULL is ignored. */

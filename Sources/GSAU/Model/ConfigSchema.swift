@@ -171,6 +171,8 @@ public enum ConfigSchema {
                "opt-in: add this weight × cos(graph user, graph item) to sequence scores (0 = the paper's scoring; docs/MODEL.md §7.5)"),
         .int("sampled_negatives", \.sampledNegatives, 0...(1 << 24), options: ["sampled-negatives"], since: 5,
              "opt-in sampled softmax: K items drawn by training frequency per step, shared by the batch, with the log-frequency correction (0 = full softmax; docs/MODEL.md §4.8)"),
+        .float("logit_scale", \.logitScale, "> 0", { $0 > 0 }, options: ["logit-scale"], since: 6,
+               "opt-in: multiply the normalised cross-entropy's logits by s, a softmax inverse temperature (1 = the paper's loss; docs/MODEL.md §4.9)"),
     ]
 
     /// The field named `name`.

@@ -30,16 +30,18 @@ extension GSAUObjective {
                 terms[.sequentialCrossEntropy] = Double(main)
                 break
             }
+            // The logit scale s (§4.9; 1 unless opted in) is the gemms' alpha: Z = s·q·Eᵀ.
+            let scale = T(config.logitScale)
             let logits = self.logits.reserve(b * items)
-            matmul(query, table, transB: true, into: logits, m: b, n: items, k: d)          // [B, items]
+            matmul(query, table, transB: true, into: logits, m: b, n: items, k: d, alpha: scale)   // [B, items]
             if let bias = layout.outputBias { addRowVector(p + bias, to: logits, rows: b, columns: items) }
             let ce = batch.targets.withUnsafeBufferPointer { targets in
                 crossEntropyForwardBackward(logits: logits, targets: targets.baseAddress!, rows: b, classes: items,
                                             dLogits: logits, rowLoss: rowLoss.reserve(b))
             }
             if let bias = layout.outputBias { sumRows(of: logits, rows: b, columns: items, into: g + bias) }   // dbias += Σ_rows dlogits
-            matmul(logits, table, into: dQuery, m: b, n: d, k: items, beta: 1)             // dq += dlogits · E
-            matmul(logits, transA: true, query, into: tableGradient, m: items, n: d, k: b, beta: 1)  // dE += dlogitsᵀ · q
+            matmul(logits, table, into: dQuery, m: b, n: d, k: items, alpha: scale, beta: 1)        // dq += s·dlogits · E
+            matmul(logits, transA: true, query, into: tableGradient, m: items, n: d, k: b, alpha: scale, beta: 1)  // dE += s·dlogitsᵀ · q
             terms[.sequentialCrossEntropy] = Double(ce)
             main = ce
         case .alignment:
@@ -62,8 +64,8 @@ extension GSAUObjective {
         encoder.backward(parameters: p, gradients: g, batch: batch.inputs, dOutput: dH)
     }
 
-    /// The sampled softmax (docs/MODEL.md §4.8) over the batch's K shared negatives; accumulates
-    /// into dQuery, the item table's gradient and the output bias's.
+    /// The sampled softmax (docs/MODEL.md §4.8, with the logit scale of §4.9) over the batch's K
+    /// shared negatives; accumulates into dQuery, the item table's gradient and the output bias's.
     private func sampledCrossEntropy(_ batch: SequenceBatch, query: UnsafePointer<T>, dQuery: UnsafeMutablePointer<T>,
                                      parameters p: UnsafePointer<T>, gradients g: UnsafeMutablePointer<T>) throws -> T {
         let items = layout.itemCount
@@ -80,8 +82,8 @@ extension GSAUObjective {
                     sampledCrossEntropyForwardBackward(
                         query: query, table: p + layout.itemTable, bias: bias, targets: targets.baseAddress!, rows: batch.count,
                         negatives: negatives.baseAddress!, negativeCount: negatives.count, dim: config.embeddingSize,
-                        logExpectedCount: logQ.baseAddress!, dQuery: dQuery, dTable: g + layout.itemTable, dBias: dBias,
-                        workspace: sampledWorkspace)
+                        logExpectedCount: logQ.baseAddress!, logitScale: T(config.logitScale),
+                        dQuery: dQuery, dTable: g + layout.itemTable, dBias: dBias, workspace: sampledWorkspace)
                 }
             }
         }

@@ -6,8 +6,9 @@
 ///               GraphAU: L_GA = Σ_{X ∈ layers 1..K, mean} [align(Û⁰, Î^X) + align(Î⁰, Û^X)] / (2(K+1)),
 ///                        L_GU on the layer-0 (ego) rows
 ///   sequential: ŝ = normalize(h), t̂ = normalize(E_item[target])
-///               L_SA = align(ŝ, t̂), or CE(ŝ·E_itemᵀ, target) for GSAU(rec) (over K sampled items
-///               with the log-frequency correction when sampled_negatives = K > 0, §4.8)
+///               L_SA = align(ŝ, t̂), or CE(s·ŝ·E_itemᵀ, target) for GSAU(rec) (s the logit scale, 1
+///               unless opted in, §4.9; over K sampled items with the log-frequency correction when
+///               sampled_negatives = K > 0, §4.8)
 ///               L_SU = unif(ŝ) + unif(t̂) [+ unif(ŝ, t̂[π]), π a derangement of the batch]
 ///   total:      L_GA + γ·L_GU + L_SA + γ·L_SU
 final class GSAUObjective<T: GSAUScalar> {

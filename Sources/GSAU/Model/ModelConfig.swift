@@ -131,6 +131,9 @@ public struct ModelConfig: Sendable, Equatable {
     /// against K items drawn by training frequency, shared by the batch, with the log-frequency
     /// correction, instead of against every item. 0 (every variant's default) is the full softmax.
     public var sampledNegatives = 0
+    /// Opt-in logit scale s of the normalised cross-entropy (docs/MODEL.md §4.9): logits s·ŝ·E_Iᵀ,
+    /// a softmax inverse temperature. 1 (every variant's default) is the paper's loss.
+    public var logitScale = 1.0
 
     public init(variant: Variant = .gsauRec) {
         self.variant = variant
@@ -203,6 +206,8 @@ public struct ModelConfig: Sendable, Equatable {
                   "graph_score_weight adds the graph encoder's score to the sequence encoder's: it needs both encoders and sequence scoring (variant \(variant.rawValue) has \(useGraph ? "" : "no graph encoder")\(useSequential ? "" : "no sequence encoder")\(predictWithGraph ? "graph scoring" : ""))")
         try check(sampledNegatives == 0 || (useSequential && sequentialLoss != .alignment),
                   "sampled_negatives replaces the full softmax of a cross-entropy sequential loss; variant \(variant.rawValue) has \(useSequential ? "the alignment loss" : "no sequence encoder")")
+        try check(logitScale == 1 || (useSequential && sequentialLoss == .normalizedCrossEntropy),
+                  "logit_scale scales the logits of the normalised cross-entropy; variant \(variant.rawValue) has \(useSequential ? "the \(sequentialLoss.rawValue) loss" : "no sequence encoder")")
         try check(!userItemUniformity || sequentialUniformity, "u-i uniformity is part of the sequential uniformity, which is off")
         try check(embeddingSize % heads == 0,
                   "embedding size \(embeddingSize) must be a positive multiple of the number of heads \(heads)")

@@ -19,7 +19,8 @@ final class ConfigMappingTests: XCTestCase {
         XCTAssertEqual(offset("threads"), MemoryLayout<gsau_config>.offset(of: \.threads))
         XCTAssertEqual(offset("graph_score_weight"), MemoryLayout<gsau_config>.offset(of: \.graph_score_weight))
         XCTAssertEqual(offset("sampled_negatives"), MemoryLayout<gsau_config>.offset(of: \.sampled_negatives))
-        XCTAssertEqual(members.count, 24)
+        XCTAssertEqual(offset("logit_scale"), MemoryLayout<gsau_config>.offset(of: \.logit_scale))
+        XCTAssertEqual(members.count, 25)
     }
 
     func testEveryStructMemberIsASchemaFieldOrATrainingOption() {

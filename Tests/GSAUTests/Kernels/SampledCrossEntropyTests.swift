@@ -2,8 +2,8 @@ import XCTest
 @testable import GSAU
 
 // The sampled softmax (docs/MODEL.md §4.8): finite differences on the Float64 path (central,
-// step 1e-6; |a − n| ≤ 1e-7 + 1e-5·|n|), its identity with the full softmax, accidental hits,
-// and the sampler's distribution.
+// step 1e-6; |a − n| ≤ 1e-7 + 1e-5·|n|), also with a logit scale (§4.9), its identity with the
+// full softmax, accidental hits, and the sampler's distribution.
 final class SampledCrossEntropyTests: XCTestCase {
     struct Problem {
         var query: [Double], table: [Double], bias: [Double]?
@@ -13,7 +13,7 @@ final class SampledCrossEntropyTests: XCTestCase {
 
     struct Result { var loss: Double; var dQuery: [Double]; var dTable: [Double]; var dBias: [Double] }
 
-    private func run<T: GSAUScalar>(_ p: Problem, gradScale: Double = 1, as _: T.Type = T.self) -> Result {
+    private func run<T: GSAUScalar>(_ p: Problem, logitScale: Double = 1, gradScale: Double = 1, as _: T.Type = T.self) -> Result {
         let Q = KernelBuffer<T>(converting: p.query), E = KernelBuffer<T>(converting: p.table)
         let B = p.bias.map { KernelBuffer<T>(converting: $0) }, L = KernelBuffer<T>(converting: p.logQ)
         let targets = KernelBuffer<Int32>(p.targets), negatives = KernelBuffer<Int32>(p.negatives)
@@ -22,7 +22,7 @@ final class SampledCrossEntropyTests: XCTestCase {
         let dB = KernelBuffer<T>(repeating: 0.25, count: p.classes)
         let loss = sampledCrossEntropyForwardBackward(
             query: Q.c, table: E.c, bias: B?.c, targets: targets.c, rows: p.rows, negatives: negatives.c,
-            negativeCount: p.negatives.count, dim: p.d, logExpectedCount: L.c, gradScale: T(gradScale),
+            negativeCount: p.negatives.count, dim: p.d, logExpectedCount: L.c, logitScale: T(logitScale), gradScale: T(gradScale),
             dQuery: dQ.p, dTable: dE.p, dBias: p.bias == nil ? nil : dB.p, workspace: SampledCrossEntropyWorkspace<T>())
         return Result(loss: Double(loss), dQuery: dQ.doubles.map { $0 - 0.25 }, dTable: dE.doubles.map { $0 - 0.25 },
                       dBias: dB.doubles.map { $0 - 0.25 })
@@ -59,6 +59,30 @@ final class SampledCrossEntropyTests: XCTestCase {
             }
             // Items neither a target nor a negative get no gradient (0 and 6).
             for item in [0, 6] { XCTAssertEqual(Array(r.dTable[item * p.d ..< (item + 1) * p.d]), [0, 0, 0, 0, 0]) }
+        }
+    }
+
+    func testGradientsWithALogitScale() {
+        // s scales the dot products (not the bias or the correction): the loss is that of the query
+        // s·q, and the finite differences hold for every input.
+        for bias in [false, true] {
+            let p = problem(bias: bias, seed: bias ? 64 : 63)
+            let r = run(p, logitScale: 3, as: Double.self)
+            var scaledQuery = p
+            scaledQuery.query = p.query.map { 3 * $0 }
+            XCTAssertEqual(r.loss, run(scaledQuery, as: Double.self).loss, accuracy: 1e-12)
+            XCTAssertGreaterThan(abs(r.loss - run(p, as: Double.self).loss), 1e-3)
+            KernelCheck.gradient("scaled sampled CE dquery (bias \(bias))", analytic: r.dQuery, at: p.query) {
+                var q = p; q.query = $0; return self.run(q, logitScale: 3, as: Double.self).loss
+            }
+            KernelCheck.gradient("scaled sampled CE dtable (bias \(bias))", analytic: r.dTable, at: p.table) {
+                var q = p; q.table = $0; return self.run(q, logitScale: 3, as: Double.self).loss
+            }
+            if let b = p.bias {
+                KernelCheck.gradient("scaled sampled CE dbias", analytic: Array(r.dBias), at: b) {
+                    var q = p; q.bias = $0; return self.run(q, logitScale: 3, as: Double.self).loss
+                }
+            }
         }
     }
 

@@ -6,9 +6,10 @@ import XCTest
 /// Central differences with step 1e-6; |analytic − numeric| ≤ 1e-7 + 1e-5·|numeric| on 400
 /// coordinates spread evenly over the parameter buffer (every tensor is hit).
 final class ObjectiveGradientTests: XCTestCase {
-    func check(_ variant: Variant, dropout: Double, sampledNegatives: Int = 0,
+    func check(_ variant: Variant, dropout: Double, sampledNegatives: Int = 0, logitScale: Double? = nil,
                file: StaticString = #filePath, line: UInt = #line) throws {
-        let fixture = try TinyObjectiveFixture(variant, dropout: dropout, sampledNegatives: sampledNegatives)
+        let fixture = try TinyObjectiveFixture(variant, dropout: dropout, sampledNegatives: sampledNegatives,
+                                               logitScale: logitScale)
         XCTAssertEqual(fixture.sequenceBatch.negatives.count, sampledNegatives, file: file, line: line)
         let (config, layout, network, graphBatch) = (fixture.config, fixture.layout, fixture.network, fixture.graphBatch)
         let x = fixture.parameters()
@@ -61,4 +62,7 @@ final class ObjectiveGradientTests: XCTestCase {
     func testGSAURecSampledSoftmax() throws { try check(.gsauRec, dropout: 0.3, sampledNegatives: 6) }
     func testSASRecSampledSoftmax() throws { try check(.sasrec, dropout: 0.1, sampledNegatives: 6) }
     func testBERT4RecSampledSoftmaxWithOutputBias() throws { try check(.bert4rec, dropout: 0.2, sampledNegatives: 6) }
+    // The logit scale (docs/MODEL.md §4.9), full and sampled softmax.
+    func testGSAURecLogitScale() throws { try check(.gsauRec, dropout: 0.3, logitScale: 4) }
+    func testGSAURecLogitScaleSampledSoftmax() throws { try check(.gsauRec, dropout: 0.3, sampledNegatives: 6, logitScale: 4) }
 }

@@ -13,13 +13,15 @@ struct TinyObjectiveFixture {
     /// A derangement of the five sequences.
     let derangement: [Int32] = [2, 0, 4, 1, 3]
 
-    /// `sampledNegatives` > 0: the sampled softmax, with the batch's negatives drawn once (seed 4).
-    init(_ variant: Variant, dropout: Double, sampledNegatives: Int = 0) throws {
+    /// `sampledNegatives` > 0: the sampled softmax, with the batch's negatives drawn once (seed 4);
+    /// `logitScale` nil leaves the field at the variant's default.
+    init(_ variant: Variant, dropout: Double, sampledNegatives: Int = 0, logitScale: Double? = nil) throws {
         var c = ModelConfig(variant: variant)
         c.embeddingSize = 8; c.innerSize = 12; c.heads = 2
         c.transformerLayers = 2; c.graphLayers = 2; c.maxSequenceLength = 6
         c.hiddenDropout = dropout; c.attentionDropout = dropout
         c.sampledNegatives = sampledNegatives
+        if let logitScale { c.logitScale = logitScale }
         config = c
         dataset = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         layout = ParameterLayout(config: c, userCount: dataset.users.count, itemCount: dataset.items.count)

@@ -20,11 +20,14 @@ final class ResumeTests: XCTestCase {
     func testStoppedAndResumedRunEqualsUninterruptedRun() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         // Dropout + derangement; BPR negatives; cloze masks; the sampled softmax's negatives
-        // (docs/MODEL.md §4.8), drawn from the sampling stream, with and without cloze masks.
+        // (docs/MODEL.md §4.8), drawn from the sampling stream, with and without cloze masks;
+        // the logit scale (§4.9), which the state file's config carries.
         var sampled = [config(.gsauRec), config(.bert4rec)]
         for i in sampled.indices { sampled[i].sampledNegatives = 5 }
-        for c in [config(.gsauRec), config(.lightgcn), config(.bert4rec)] + sampled {
-            let variant = "\(c.variant) K \(c.sampledNegatives)"
+        var scaled = config(.gsauRec)
+        scaled.logitScale = 4
+        for c in [config(.gsauRec), config(.lightgcn), config(.bert4rec)] + sampled + [scaled] {
+            let variant = "\(c.variant) K \(c.sampledNegatives) s \(c.logitScale)"
             let straight = try Trainer(config: c, dataset: ds, options: .epochs(4)).train()
 
             let path = try statePath()

@@ -44,10 +44,10 @@ def _bind(name: str, argtypes: List[type], restype: Optional[type]):
 # ── Versions ────────────────────────────────────────────────────────────────────────────────
 
 GSAU_VERSION_MAJOR = 0
-GSAU_VERSION_MINOR = 4
+GSAU_VERSION_MINOR = 5
 GSAU_VERSION_PATCH = 0
 GSAU_VERSION_NUMBER = GSAU_VERSION_MAJOR * 10000 + GSAU_VERSION_MINOR * 100 + GSAU_VERSION_PATCH
-GSAU_VERSION_STRING = "0.4.0"
+GSAU_VERSION_STRING = "0.5.0"
 GSAU_ABI_VERSION = _loader.EXPECTED_ABI_VERSION
 
 # GSAU_API const char *gsau_version_string(void);
@@ -232,6 +232,7 @@ class gsau_config(ctypes.Structure):
         ("threads", c_int32),
         ("graph_score_weight", c_double),
         ("sampled_negatives", c_int32),
+        ("logit_scale", c_double),
     ]
 
 

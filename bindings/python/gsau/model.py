@@ -87,6 +87,7 @@ _C_FIELDS: Dict[str, Tuple[str, ...]] = {
     "num_threads": ("threads",),
     "graph_score_weight": ("graph_score_weight",),
     "sampled_negatives": ("sampled_negatives",),
+    "logit_scale": ("logit_scale",),
 }
 
 #: Parameters of a training run rather than of the model: None for a model from GSAU.load.
@@ -224,6 +225,12 @@ class GSAU(_Owner):
         this many items drawn by training frequency, shared by the batch, with the log-frequency
         correction, instead of against the whole catalogue. Faster on large catalogues;
         evaluation and recommendations still rank every item.
+    logit_scale : float
+        Opt-in logit scale s, 1 (default) = the paper's loss. For the normalised cross-entropy
+        variants (``gsau-rec`` and its ablations; the other variants refuse any value but 1): the
+        training logits are s times the unit sequence vector's dot products with the item rows, a
+        softmax inverse temperature (finite, > 0). A larger s sharpens the softmax from the start;
+        scores and recommendations are computed as without it.
 
     Attributes
     ----------
@@ -252,7 +259,7 @@ class GSAU(_Owner):
                  learning_rate: float = 1e-3, weight_decay: float = 0.0, epochs: int = 300,
                  patience: int = 10, random_state: Optional[int] = 2020,
                  num_threads: int = 0, graph_score_weight: float = 0.0,
-                 sampled_negatives: int = 0) -> None:
+                 sampled_negatives: int = 0, logit_scale: float = 1.0) -> None:
         self._handle: Optional[_ModelHandle] = None
         self._closed = False
         self.stopped_early = False
@@ -282,6 +289,7 @@ class GSAU(_Owner):
             "num_threads": _int("num_threads", num_threads),
             "graph_score_weight": _float("graph_score_weight", graph_score_weight),
             "sampled_negatives": _int("sampled_negatives", sampled_negatives),
+            "logit_scale": _float("logit_scale", logit_scale),
         }
 
     # -- configuration --

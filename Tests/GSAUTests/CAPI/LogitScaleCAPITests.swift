@@ -1,0 +1,56 @@
+import XCTest
+@testable import GSAU
+@testable import GSAUCAPI
+import GSAUHeader
+
+/// The logit scale through the C API (docs/MODEL.md §4.9): the config member defaults to 1, trains
+/// with its value and reads back from the model, bad values are refused naming the field, and
+/// callers of the 0.4 header (a struct_size without the member) train with 1.
+final class LogitScaleCAPITests: XCTestCase {
+    private func logitScale(_ m: OpaquePointer?) -> Double { cModelConfig(m).logit_scale }
+
+    func testTheConfigMemberDefaultsToOneAndReadsBack() throws {
+        var cfg = gsau_config()
+        gsau_config_default(&cfg)
+        XCTAssertEqual(cfg.logit_scale, 1, "the default is the paper's loss")
+        let scaled = try trainTinyCModel { $0.logit_scale = 2.5 }
+        let plain = try trainTinyCModel()
+        defer { gsau_model_free(scaled); gsau_model_free(plain) }
+        XCTAssertEqual(logitScale(scaled), 2.5)
+        XCTAssertEqual(logitScale(plain), 1)
+    }
+
+    func testBadValuesAreRefusedNamingTheField() {
+        let ds = loadTinyCDataset()
+        defer { gsau_dataset_free(ds) }
+        for (variant, s) in [("gsau-rec", 0.0), ("gsau-rec", -2), ("gsau-rec", .nan), ("gsau-rec", .infinity),
+                             ("sasrec", 2), ("gsau", 2), ("bert4rec", 2), ("lightgcn", 2)] {
+            var cfg = tinyCConfig(epochs: 1)
+            cfg.logit_scale = s
+            var model: OpaquePointer? = nil
+            let status = variant.withCString { name -> gsau_status in
+                cfg.variant = name
+                return gsau_train(&model, ds, &cfg, nil, nil)
+            }
+            XCTAssertEqual(status, GSAU_E_INVALID_ARGUMENT, "\(variant) \(s)")
+            XCTAssertNil(model)
+            XCTAssertTrue(String(cString: gsau_last_error_message()).contains("logit_scale"),
+                          String(cString: gsau_last_error_message()))
+        }
+    }
+
+    func testCallersOfThePreviousHeaderTrainWithOne() throws {
+        let before05 = try XCTUnwrap(MemoryLayout<gsau_config>.offset(of: \gsau_config.logit_scale))
+        let model = try trainTinyCModel { cfg in
+            cfg.struct_size = UInt32(before05)
+            cfg.logit_scale = 7                              // beyond the caller's struct: never read
+        }
+        defer { gsau_model_free(model) }
+        XCTAssertEqual(logitScale(model), 1)
+        var old = gsau_config()
+        old.struct_size = UInt32(before05)
+        old.logit_scale = -9
+        XCTAssertEqual(gsau_model_config_get(model, &old), GSAU_OK)
+        XCTAssertEqual(old.logit_scale, -9, "never written")
+    }
+}
