@@ -21,21 +21,9 @@ final class LogitScaleCAPITests: XCTestCase {
     }
 
     func testBadValuesAreRefusedNamingTheField() {
-        let ds = loadTinyCDataset()
-        defer { gsau_dataset_free(ds) }
         for (variant, s) in [("gsau-rec", 0.0), ("gsau-rec", -2), ("gsau-rec", .nan), ("gsau-rec", .infinity),
                              ("sasrec", 2), ("gsau", 2), ("bert4rec", 2), ("lightgcn", 2)] {
-            var cfg = tinyCConfig(epochs: 1)
-            cfg.logit_scale = s
-            var model: OpaquePointer? = nil
-            let status = variant.withCString { name -> gsau_status in
-                cfg.variant = name
-                return gsau_train(&model, ds, &cfg, nil, nil)
-            }
-            XCTAssertEqual(status, GSAU_E_INVALID_ARGUMENT, "\(variant) \(s)")
-            XCTAssertNil(model)
-            XCTAssertTrue(String(cString: gsau_last_error_message()).contains("logit_scale"),
-                          String(cString: gsau_last_error_message()))
+            assertTinyCTrainingRefused(variant: variant, naming: "logit_scale") { $0.logit_scale = s }
         }
     }
 

@@ -21,20 +21,8 @@ final class SampledSoftmaxCAPITests: XCTestCase {
     }
 
     func testBadValuesAreRefusedNamingTheField() {
-        let ds = loadTinyCDataset()
-        defer { gsau_dataset_free(ds) }
         for (variant, k) in [("gsau-rec", Int32(-3)), ("gsau", Int32(8))] {
-            var cfg = tinyCConfig(epochs: 1)
-            cfg.sampled_negatives = k
-            var model: OpaquePointer? = nil
-            let status = variant.withCString { name -> gsau_status in
-                cfg.variant = name
-                return gsau_train(&model, ds, &cfg, nil, nil)
-            }
-            XCTAssertEqual(status, GSAU_E_INVALID_ARGUMENT, "\(variant) \(k)")
-            XCTAssertNil(model)
-            XCTAssertTrue(String(cString: gsau_last_error_message()).contains("sampled_negatives"),
-                          String(cString: gsau_last_error_message()))
+            assertTinyCTrainingRefused(variant: variant, naming: "sampled_negatives") { $0.sampled_negatives = k }
         }
     }
 

@@ -19,10 +19,10 @@ func tinyCConfig(epochs: Int32) -> gsau_config {
     return cfg
 }
 
-/// A model of `variant` trained `epochs` on tiny.txt with `configure` applied to the config; the
-/// caller frees it.
-func trainTinyCModel(variant: String = "gsau-rec", epochs: Int32 = 1, configure: (inout gsau_config) -> Void = { _ in },
-                     file: StaticString = #filePath, line: UInt = #line) throws -> OpaquePointer {
+/// gsau_train of `variant` on tiny.txt for `epochs` with `configure` applied to the config: its
+/// status and the model (nil unless GSAU_OK; the caller frees it).
+func trainTinyC(variant: String = "gsau-rec", epochs: Int32 = 1, configure: (inout gsau_config) -> Void = { _ in },
+                file: StaticString = #filePath, line: UInt = #line) -> (gsau_status, OpaquePointer?) {
     let ds = loadTinyCDataset(file: file, line: line)
     defer { gsau_dataset_free(ds) }
     var cfg = tinyCConfig(epochs: epochs)
@@ -32,8 +32,27 @@ func trainTinyCModel(variant: String = "gsau-rec", epochs: Int32 = 1, configure:
         cfg.variant = name
         return gsau_train(&model, ds, &cfg, nil, nil)
     }
+    return (status, model)
+}
+
+/// A model of `variant` trained `epochs` on tiny.txt with `configure` applied to the config; the
+/// caller frees it.
+func trainTinyCModel(variant: String = "gsau-rec", epochs: Int32 = 1, configure: (inout gsau_config) -> Void = { _ in },
+                     file: StaticString = #filePath, line: UInt = #line) throws -> OpaquePointer {
+    let (status, model) = trainTinyC(variant: variant, epochs: epochs, configure: configure, file: file, line: line)
     XCTAssertEqual(status, GSAU_OK, String(cString: gsau_last_error_message()), file: file, line: line)
     return try XCTUnwrap(model, file: file, line: line)
+}
+
+/// gsau_train refuses the configuration: GSAU_E_INVALID_ARGUMENT, no model, and the message names `field`.
+func assertTinyCTrainingRefused(variant: String, naming field: String, configure: (inout gsau_config) -> Void,
+                                file: StaticString = #filePath, line: UInt = #line) {
+    let (status, model) = trainTinyC(variant: variant, configure: configure, file: file, line: line)
+    let message = String(cString: gsau_last_error_message())
+    XCTAssertEqual(status, GSAU_E_INVALID_ARGUMENT, "\(variant): \(message)", file: file, line: line)
+    XCTAssertNil(model, file: file, line: line)
+    XCTAssertTrue(message.contains(field), message, file: file, line: line)
+    gsau_model_free(model)
 }
 
 /// The configuration a model handle reports (gsau_model_config_get with the current struct).
