@@ -16,21 +16,6 @@ final class LogitScaleTrainingTests: XCTestCase {
     }
 
     func testACheckpointKeepsItAndFormatFiveLoadsWithOne() throws {
-        var c = ModelConfig(variant: .gsauRec)
-        c.useTinyFixtureSizes(); c.logitScale = 2.5
-        let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        let (model, result) = try Trainer(config: c, dataset: ds, options: .epochs(1)).train()
-        let path = try TestFiles.temporary("", suffix: ".gsau")
-        try model.save(to: path)
-        let loaded = try GSAUModel.load(from: path)
-        XCTAssertEqual(loaded.config.logitScale, 2.5)
-        XCTAssertEqual(loaded.parameters, model.parameters)
-        XCTAssertTrue(result.json.serialized().contains("\"logit_scale\": 2.5"), "the JSON result names it")
-        // Format 5 has no such field: a model written in it loads with the paper's 1.
-        var contents = Checkpoint.Contents(model: model)
-        contents.version = 5
-        let older = try GSAUModel.deserialize(try contents.encoded(), source: "v5.gsau")
-        XCTAssertEqual(older.config.logitScale, 1)
-        XCTAssertEqual(older.parameters, model.parameters)
+        try assertCheckpointKeepsAppendedField(\.logitScale, 2.5, json: "\"logit_scale\": 2.5", previousFormat: 5)
     }
 }

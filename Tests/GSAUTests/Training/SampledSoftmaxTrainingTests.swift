@@ -37,20 +37,7 @@ final class SampledSoftmaxTrainingTests: XCTestCase {
     }
 
     func testACheckpointKeepsItAndAnOlderFormatLoadsWithout() throws {
-        var c = ModelConfig(variant: .gsauRec)
-        c.useTinyFixtureSizes(); c.sampledNegatives = 7
-        let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        let (model, result) = try Trainer(config: c, dataset: ds, options: .epochs(1)).train()
-        let path = try TestFiles.temporary("", suffix: ".gsau")
-        try model.save(to: path)
-        XCTAssertEqual(try GSAUModel.load(from: path).config.sampledNegatives, 7)
-        XCTAssertTrue(result.json.serialized().contains("\"sampled_negatives\": 7"), "the JSON result names it")
-        // Format 4 has no such field: a model written in it loads with the full softmax's 0.
-        var contents = Checkpoint.Contents(model: model)
-        contents.version = 4
-        let older = try GSAUModel.deserialize(try contents.encoded(), source: "v4.gsau")
-        XCTAssertEqual(older.config.sampledNegatives, 0)
-        XCTAssertEqual(older.parameters, model.parameters)
+        try assertCheckpointKeepsAppendedField(\.sampledNegatives, 7, json: "\"sampled_negatives\": 7", previousFormat: 4)
     }
 
     func testTheMemoryEstimateCountsKLogitsPerRowInsteadOfEveryItem() throws {
