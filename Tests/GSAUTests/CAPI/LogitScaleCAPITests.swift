@@ -28,17 +28,6 @@ final class LogitScaleCAPITests: XCTestCase {
     }
 
     func testCallersOfThePreviousHeaderTrainWithOne() throws {
-        let before05 = try XCTUnwrap(MemoryLayout<gsau_config>.offset(of: \gsau_config.logit_scale))
-        let model = try trainTinyCModel { cfg in
-            cfg.struct_size = UInt32(before05)
-            cfg.logit_scale = 7                              // beyond the caller's struct: never read
-        }
-        defer { gsau_model_free(model) }
-        XCTAssertEqual(logitScale(model), 1)
-        var old = gsau_config()
-        old.struct_size = UInt32(before05)
-        old.logit_scale = -9
-        XCTAssertEqual(gsau_model_config_get(model, &old), GSAU_OK)
-        XCTAssertEqual(old.logit_scale, -9, "never written")
+        try assertCallersOfThePreviousHeaderGetTheDefault(\.logit_scale, unread: 7)
     }
 }

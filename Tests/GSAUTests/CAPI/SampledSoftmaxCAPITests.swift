@@ -27,17 +27,6 @@ final class SampledSoftmaxCAPITests: XCTestCase {
     }
 
     func testCallersOfThePreviousHeaderTrainWithTheFullSoftmax() throws {
-        let before04 = try XCTUnwrap(MemoryLayout<gsau_config>.offset(of: \gsau_config.sampled_negatives))
-        let model = try trainTinyCModel { cfg in
-            cfg.struct_size = UInt32(before04)
-            cfg.sampled_negatives = 5                       // beyond the caller's struct: never read
-        }
-        defer { gsau_model_free(model) }
-        XCTAssertEqual(sampledNegatives(model), 0)
-        var old = gsau_config()
-        old.struct_size = UInt32(before04)
-        old.sampled_negatives = -9
-        XCTAssertEqual(gsau_model_config_get(model, &old), GSAU_OK)
-        XCTAssertEqual(old.sampled_negatives, -9, "never written")
+        try assertCallersOfThePreviousHeaderGetTheDefault(\.sampled_negatives, unread: 5)
     }
 }

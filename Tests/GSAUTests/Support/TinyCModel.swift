@@ -62,3 +62,24 @@ func cModelConfig(_ m: OpaquePointer?, file: StaticString = #filePath, line: UIn
     XCTAssertEqual(gsau_model_config_get(m, &cfg), GSAU_OK, file: file, line: line)
     return cfg
 }
+
+/// A caller built against the header before `field` was appended (struct_size ends where the field
+/// begins) trains with the field's default: the library never reads `unread`, left beyond the
+/// caller's struct, and gsau_model_config_get never writes there.
+func assertCallersOfThePreviousHeaderGetTheDefault<V: Equatable>(_ field: WritableKeyPath<gsau_config, V>, unread: V,
+                                                                 file: StaticString = #filePath, line: UInt = #line) throws {
+    var defaults = gsau_config()
+    gsau_config_default(&defaults)
+    let previousSize = try XCTUnwrap(MemoryLayout<gsau_config>.offset(of: field), file: file, line: line)
+    let model = try trainTinyCModel(configure: { cfg in
+        cfg.struct_size = UInt32(previousSize)
+        cfg[keyPath: field] = unread
+    }, file: file, line: line)
+    defer { gsau_model_free(model) }
+    XCTAssertEqual(cModelConfig(model, file: file, line: line)[keyPath: field], defaults[keyPath: field], file: file, line: line)
+    var old = gsau_config()
+    old.struct_size = UInt32(previousSize)
+    old[keyPath: field] = unread
+    XCTAssertEqual(gsau_model_config_get(model, &old), GSAU_OK, file: file, line: line)
+    XCTAssertEqual(old[keyPath: field], unread, "never written", file: file, line: line)
+}
