@@ -56,6 +56,26 @@ def repo() -> pathlib.Path:
     return REPO
 
 
+@pytest.fixture(scope="session")
+def tiny_path() -> str:
+    """The 24-user sequence file the Swift tests train on too."""
+    return str(REPO / "Tests/GSAUTests/Fixtures/parity/tiny.txt")
+
+
+@pytest.fixture
+def reloaded(tmp_path):
+    """A function that saves a fitted model, loads it back, checks that the loaded model
+    recommends what the original does, and returns it."""
+    def save_and_load(model):
+        from gsau import GSAU
+        path = tmp_path / "reloaded.gsau"
+        model.save(path)
+        loaded = GSAU.load(path)
+        assert list(loaded.recommend("1", N=5)[0]) == list(model.recommend("1", N=5)[0])
+        return loaded
+    return save_and_load
+
+
 # A small GSAU(rec) and a small DirectAU model (2 epochs on tiny.txt), one per test module.
 @pytest.fixture(scope="module")
 def rec():

@@ -7,11 +7,6 @@ import gsau
 from gsau import GSAU
 
 
-@pytest.fixture(scope="module")
-def tiny_path(repo):
-    return str(repo / "Tests/GSAUTests/Fixtures/parity/tiny.txt")
-
-
 def test_the_weight_is_a_constructor_parameter_and_widens_the_factors(tiny_path):
     plain = GSAU(embedding_size=8, inner_size=16, epochs=1).fit(tiny_path, show_progress=False)
     fused = GSAU(embedding_size=8, inner_size=16, epochs=1, graph_score_weight=1.5).fit(
