@@ -25,13 +25,13 @@ extension GSAUObjective {
             // GSAU(rec) queries with ŝ (gradient into dŝ), stock SASRec with the raw h (into dh).
             let normalized = config.sequentialLoss == .normalizedCrossEntropy
             let query = normalized ? UnsafePointer(sHat) : UnsafePointer(h), dQuery = normalized ? dSHat : dH
+            // The logit scale s (§4.9; 1 unless opted in) is the gemms' alpha: Z = s·q·Eᵀ.
+            let scale = T(config.logitScale)
             if config.sampledNegatives > 0 {
-                main = try sampledCrossEntropy(batch, query: query, dQuery: dQuery, parameters: p, gradients: g)
+                main = try sampledCrossEntropy(batch, query: query, dQuery: dQuery, logitScale: scale, parameters: p, gradients: g)
                 terms[.sequentialCrossEntropy] = Double(main)
                 break
             }
-            // The logit scale s (§4.9; 1 unless opted in) is the gemms' alpha: Z = s·q·Eᵀ.
-            let scale = T(config.logitScale)
             let logits = self.logits.reserve(b * items)
             matmul(query, table, transB: true, into: logits, m: b, n: items, k: d, alpha: scale)   // [B, items]
             if let bias = layout.outputBias { addRowVector(p + bias, to: logits, rows: b, columns: items) }
@@ -67,7 +67,7 @@ extension GSAUObjective {
     /// The sampled softmax (docs/MODEL.md §4.8, with the logit scale of §4.9) over the batch's K
     /// shared negatives; accumulates into dQuery, the item table's gradient and the output bias's.
     private func sampledCrossEntropy(_ batch: SequenceBatch, query: UnsafePointer<T>, dQuery: UnsafeMutablePointer<T>,
-                                     parameters p: UnsafePointer<T>, gradients g: UnsafeMutablePointer<T>) throws -> T {
+                                     logitScale: T, parameters p: UnsafePointer<T>, gradients g: UnsafeMutablePointer<T>) throws -> T {
         let items = layout.itemCount
         guard batch.negatives.count == config.sampledNegatives, logExpectedCount.count == items else {
             throw GSAUError.invalidArgument("sampled softmax: the batch carries \(batch.negatives.count) negatives, the configuration asks for \(config.sampledNegatives)")
@@ -82,7 +82,7 @@ extension GSAUObjective {
                     sampledCrossEntropyForwardBackward(
                         query: query, table: p + layout.itemTable, bias: bias, targets: targets.baseAddress!, rows: batch.count,
                         negatives: negatives.baseAddress!, negativeCount: negatives.count, dim: config.embeddingSize,
-                        logExpectedCount: logQ.baseAddress!, logitScale: T(config.logitScale),
+                        logExpectedCount: logQ.baseAddress!, logitScale: logitScale,
                         dQuery: dQuery, dTable: g + layout.itemTable, dBias: dBias, workspace: sampledWorkspace)
                 }
             }
