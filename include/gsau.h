@@ -39,7 +39,8 @@
  *     working. An *_init function writes the whole current struct, so a struct that grows bumps
  *     GSAU_ABI_VERSION: callers built against the older header keep the older library
  *     (0.2 appended gsau_dataset_options.hold_out: ABI 2; 0.3 gsau_config.graph_score_weight: ABI 3;
- *     0.4 gsau_config.sampled_negatives: ABI 4; 0.5 gsau_config.logit_scale: ABI 5).
+ *     0.4 gsau_config.sampled_negatives: ABI 4; 0.5 gsau_config.logit_scale: ABI 5;
+ *     0.6 gsau_config.learning_rate_decays and learning_rate_decay: ABI 6).
  *   - Strings are UTF-8 and NUL-terminated.
  *
  * Thread safety
@@ -81,13 +82,13 @@ extern "C" {
  * library: assert(gsau_abi_version() == GSAU_ABI_VERSION). The ABI version changes only when a
  * change breaks binary compatibility; it is the SONAME suffix (libgsau.so.<ABI>). */
 #define GSAU_VERSION_MAJOR 0
-#define GSAU_VERSION_MINOR 5
+#define GSAU_VERSION_MINOR 6
 #define GSAU_VERSION_PATCH 0
 #define GSAU_VERSION_NUMBER (GSAU_VERSION_MAJOR * 10000 + GSAU_VERSION_MINOR * 100 + GSAU_VERSION_PATCH)
-#define GSAU_VERSION_STRING "0.5.0"
-#define GSAU_ABI_VERSION 5
+#define GSAU_VERSION_STRING "0.6.0"
+#define GSAU_ABI_VERSION 6
 
-/* "0.5.0": the library's version. Static storage; never NULL. */
+/* "0.6.0": the library's version. Static storage; never NULL. */
 GSAU_API const char *gsau_version_string(void);
 /* GSAU_VERSION_NUMBER of the loaded library. */
 GSAU_API int32_t gsau_version_number(void);
@@ -280,6 +281,13 @@ typedef struct gsau_config {
                                      temperature (docs/MODEL.md §4.9); finite, > 0; any other value
                                      than 1 is refused for the other variants. Scores and
                                      queries are unchanged */
+    /* Appended in 0.6 (read only when struct_size covers them): */
+    int32_t learning_rate_decays; /* opt-in learning-rate decay on a plateau, 0 = off (the paper's
+                                     constant rate): when early stopping's patience runs out, the
+                                     rate is multiplied by learning_rate_decay and training goes
+                                     on, at most this many times; the run stops at the plateau
+                                     after the last decay (docs/MODEL.md §6.6); 0..1024 */
+    double learning_rate_decay;   /* the factor of each decay, 0.1; in (0, 1) */
 } gsau_config;
 
 /* Fills *cfg with the defaults above (and struct_size). NULL is ignored. */
@@ -335,7 +343,9 @@ GSAU_API gsau_status gsau_train_from(gsau_model **out, const gsau_dataset *ds, c
  * epoch, giving exactly the numbers of an uninterrupted run (same thread count); it must come from
  * the same config, data and model selection (cfg->epochs may be raised; cfg->patience may be
  * raised too: a run early stopping ended then continues as a run with that patience from the start
- * would have, until the new patience runs out). With resume == 0,
+ * would have, until the new patience runs out; so may cfg->learning_rate_decays, and before the
+ * first decay cfg->learning_rate_decay may change: a stopped run then decays and goes on as a run
+ * with those settings from the start would have). With resume == 0,
  * state_path must not exist yet (nothing is overwritten by accident). state_path is borrowed for the
  * call. Errors as gsau_train, plus GSAU_E_INVALID_ARGUMENT (NULL state_path; the file exists and
  * resume == 0; a state file of another run, naming the first difference), GSAU_E_IO (cannot read

@@ -18,7 +18,7 @@ struct Train: ParsableCommand {
     @Option(help: "Threads a matrix product is split over (0 = one per CPU).") var threads: Int = 0
     @Option(help: "Write the machine-readable result (JSON) to this file; while training it holds the history so far (\"stop_reason\": \"running\").") var json: String?
     @Option(help: "Keep the training state (parameters, optimizer, random streams, history) in this file, rewritten after every epoch, so that --resume can continue the run.") var state: String?
-    @Flag(help: "Continue the run saved in --state (same data and options; --epochs may be raised, and --patience too: a run early stopping ended goes on as if it had had that patience from the start).") var resume = false
+    @Flag(help: "Continue the run saved in --state (same data and options; --epochs may be raised, and --patience and --lr-decays too: a run early stopping ended goes on as if it had had them from the start).") var resume = false
     @Option(help: "Save the trained model (best epoch) to this checkpoint file, for `gsau-cli query`.") var save: String?
     @Option(help: "Start from this saved model (same architecture): known users, items and shared weights take its values.") var warmStart: String?
     @Option(help: "Print the top-10 recommendations for this raw user id after training.") var recommendUser: String?
@@ -49,8 +49,8 @@ struct Train: ParsableCommand {
             print("  warm start from \(warmStart): \(r.usersMatched) users and \(r.itemsMatched) items known (\(r.usersNew) and \(r.itemsNew) new), \(r.sharedTensors) shared tensors")
         }
         if let state { try trainer.openState(at: state, resume: resume) }
-        if resume, let state { print("  resuming \(state) at epoch \(trainer.nextEpoch) (\(trainer.history.count) epochs done)") }
-        var warnedCollapse = false
+        if resume, let state { print("  resuming \(state) at epoch \(trainer.nextEpoch) (\(trainer.history.count) epochs done), learning rate \(trainer.learningRate)") }
+        var warnedCollapse = false, learningRate = trainer.learningRate
         let report = { (event: TrainingEvent) -> Bool in
             if case .epochEnd = event, let json {
                 // Nothing lost if the run is interrupted: the history so far is on disk.
@@ -75,6 +75,10 @@ struct Train: ParsableCommand {
                     : " | no validation (hold-out none)"
                 print("epoch \(e.epoch)".padding(10) + "loss \(formatted(e.lossSum, 2))".padding(16)
                       + terms(e.meanTerms) + valid + " | \(formatted(e.trainSeconds, 1)) s + eval \(formatted(e.evaluationSeconds, 1)) s")
+                if trainer.learningRate != learningRate {
+                    learningRate = trainer.learningRate
+                    print("  patience ran out: learning rate decayed to \(learningRate) (docs/MODEL.md §6.6)")
+                }
                 fflush(stdout)   // one line per epoch, visible at once even when stdout is a file
             }
             return true

@@ -1,4 +1,4 @@
-// GSAU checkpoint format, version 6 (versions 1 to 5 are still read): docs/CHECKPOINT.md is the
+// GSAU checkpoint format, version 7 (versions 1 to 6 are still read): docs/CHECKPOINT.md is the
 // specification (layout, validation on load, versioning policy). This file holds the format's
 // constants and the model's save/load API; CheckpointWriter.swift and CheckpointReader.swift
 // encode and decode it.
@@ -6,10 +6,11 @@
 /// The checkpoint format's constants and codec (docs/CHECKPOINT.md).
 enum Checkpoint {
     static let magic: [UInt8] = Array("GSAU".utf8)
-    static let formatVersion: UInt32 = 6
+    static let formatVersion: UInt32 = 7
     /// Versions this reader accepts: 1 lacks the BERT4Rec fields, 1–3 lack graph_score_weight,
-    /// 1–4 sampled_negatives and 1–5 logit_scale, which then keep their defaults.
-    static let readableVersions: ClosedRange<UInt32> = 1...6
+    /// 1–4 sampled_negatives, 1–5 logit_scale and 1–6 the learning-rate decay fields, which then
+    /// keep their defaults.
+    static let readableVersions: ClosedRange<UInt32> = 1...7
     static let preambleSize = 20
     static let trailerSize = 4
     static let blobAlignment = 64

@@ -1,6 +1,7 @@
 import Glibc
 
-// Training-state file ("resume file"), format version 1: the file form of `TrainingState`.
+// Training-state file ("resume file"), format version 2 (version 1 is still read): the file form
+// of `TrainingState`.
 //
 // A run that keeps one of these is rewritten atomically after every epoch and can be continued
 // later from the last completed epoch, with the same numbers as a run that was never
@@ -9,7 +10,7 @@ import Glibc
 // parameters and the per-epoch history. It is not a model checkpoint (`gsau-cli query` reads
 // those); the finished run saves one with `--save`.
 //
-//   magic "GSAT" · u32 version = 1 · body · u32 CRC32C of every byte before it
+//   magic "GSAT" · u32 version = 2 · body · u32 CRC32C of every byte before it
 //   body (primitives as in checkpoints: str = u32 length + UTF-8, int = i64, f64, u8 bool):
 //     u32 n, n × { str name; str value }    the model config as text, compared field by field
 //                                           (a field missing from an older file had its default)
@@ -17,6 +18,8 @@ import Glibc
 //     i64 patience; str metric; i64 decimals; u32 n, n × i64 Ks     must match on resume (patience may grow)
 //     i64 next_epoch; u8 early_stopped; f64 elapsed_seconds
 //     f64 best_rounded_score; i64 epochs_since_best; i64 best_epoch (-1: none)
+//     u32 n, n × i64 epochs after which the learning rate was decayed (docs/MODEL.md §6.6;
+//                   version 2 on: version 1 predates the decay, so a version-1 run has none)
 //     i64 adam_step; 6 × random stream { 4 × u64 words; u8 has_spare; f64 spare }
 //     u32 n, n × epoch record (see `writeRecord`)
 //     i64 P; P × f32 parameters, first moments, second moments; u8 has_best; [P × f32 best]
@@ -26,7 +29,8 @@ import Glibc
 
 extension TrainingState {
     static let magic: [UInt8] = Array("GSAT".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
+    static let readableVersions: ClosedRange<UInt32> = 1...2
 
     func encoded() throws -> [UInt8] {
         var w = ByteWriter()
@@ -43,6 +47,7 @@ extension TrainingState {
         w.u32(UInt32(ks.count)); for k in ks { w.i64(Int64(k)) }
         w.i64(Int64(progress.nextEpoch)); w.u8(progress.earlyStopped ? 1 : 0); w.f64(progress.elapsedSeconds)
         w.f64(progress.stopping.best); w.i64(Int64(progress.stopping.sinceBest)); w.i64(Int64(progress.bestEpoch ?? -1))
+        w.u32(UInt32(progress.learningRateDecayEpochs.count)); for e in progress.learningRateDecayEpochs { w.i64(Int64(e)) }
         w.i64(Int64(adamStep))
         for s in streams {
             for word in s.words { w.u64(word) }
@@ -83,8 +88,8 @@ extension TrainingState {
         }
         var r = ByteReader(bytes, range: 4..<(bytes.count - 4), source: source)
         let version = try r.u32("version")
-        guard version == Self.version else {
-            throw GSAUError.versionMismatch("\(source): training-state format version \(version); this library reads version \(Self.version)")
+        guard readableVersions.contains(version) else {
+            throw GSAUError.versionMismatch("\(source): training-state format version \(version); this library reads versions \(readableVersions.lowerBound) to \(readableVersions.upperBound)")
         }
         func count(_ field: String, width: Int) throws -> Int {
             let n = Int(try r.u32(field))
@@ -107,6 +112,9 @@ extension TrainingState {
         let best = try r.f64("best score"), sinceBest = Int(try r.i64("epochs since best"))
         progress.stopping.restore(best: best, sinceBest: sinceBest)
         let bestEpoch = Int(try r.i64("best_epoch"))
+        if version >= 2 {
+            progress.learningRateDecayEpochs = try (0..<(try count("decay count", width: 8))).map { _ in Int(try r.i64("decay epoch")) }
+        }
         let adamStep = Int(try r.i64("adam_step"))
         var streams: [RandomGenerator.State] = []
         for k in 0..<RandomStreams.order.count {
@@ -124,8 +132,10 @@ extension TrainingState {
         // keeps every later `+= 1` in range.
         guard bestEpoch >= -1, bestEpoch < progress.history.count,
               progress.nextEpoch >= progress.history.count, progress.nextEpoch <= Int(Int32.max),
-              adamStep >= 0, adamStep <= 1 << 53, sinceBest >= 0, sinceBest <= progress.history.count else {
-            throw corrupt("run counters are inconsistent (best epoch \(bestEpoch), next epoch \(progress.nextEpoch), \(progress.history.count) epochs of history, \(sinceBest) epochs since the best, Adam step \(adamStep))")
+              adamStep >= 0, adamStep <= 1 << 53, sinceBest >= 0, sinceBest <= progress.history.count,
+              progress.learningRateDecayEpochs == progress.learningRateDecayEpochs.sorted(),
+              progress.learningRateDecayEpochs.allSatisfy({ $0 >= 0 && $0 < progress.history.count }) else {
+            throw corrupt("run counters are inconsistent (best epoch \(bestEpoch), next epoch \(progress.nextEpoch), \(progress.history.count) epochs of history, \(sinceBest) epochs since the best, Adam step \(adamStep), learning rate decayed after epochs \(progress.learningRateDecayEpochs))")
         }
         progress.bestEpoch = bestEpoch >= 0 ? bestEpoch : nil
         let p = Int(try r.i64("parameter count"))

@@ -173,6 +173,10 @@ public enum ConfigSchema {
              "opt-in sampled softmax: K items drawn by training frequency per step, shared by the batch, with the log-frequency correction (0 = full softmax; docs/MODEL.md §4.8)"),
         .float("logit_scale", \.logitScale, "> 0", { $0 > 0 }, options: ["logit-scale"], since: 6,
                "opt-in: multiply the normalised cross-entropy's logits by s, a softmax inverse temperature (1 = the paper's loss; docs/MODEL.md §4.9)"),
+        .int("learning_rate_decays", \.learningRateDecays, 0...(1 << 10), options: ["lr-decays"], since: 7,
+             "opt-in: when the early-stopping patience runs out, multiply the learning rate by learning_rate_decay and go on, this many times before stopping (0 = the paper's constant rate; docs/MODEL.md §6.6)"),
+        .float("learning_rate_decay", \.learningRateDecay, "(0, 1)", { $0 > 0 && $0 < 1 }, options: ["lr-decay"], since: 7,
+               "the factor of each plateau decay (learning_rate_decays; docs/MODEL.md §6.6)"),
     ]
 
     /// The field named `name`.

@@ -135,6 +135,14 @@ public struct ModelConfig: Sendable, Equatable {
     /// a softmax inverse temperature. 1 (every variant's default) is the paper's loss.
     public var logitScale = 1.0
 
+    // Optimisation, opt-in (after the fields above: checkpoints store the fields in this order).
+    /// Opt-in learning-rate decay on a plateau (docs/MODEL.md §6.6): when early stopping's
+    /// patience runs out and fewer than `learningRateDecays` decays have happened, the learning
+    /// rate is multiplied by `learningRateDecay` and training goes on instead of stopping.
+    /// 0 decays (every variant's default) is the paper's schedule: a constant rate.
+    public var learningRateDecays = 0
+    public var learningRateDecay = 0.1
+
     public init(variant: Variant = .gsauRec) {
         self.variant = variant
         switch variant {

@@ -19,6 +19,12 @@ struct EarlyStopping {
         self.sinceBest = sinceBest
     }
 
+    /// Starts counting the epochs without improvement afresh, keeping the best score (after a
+    /// learning-rate decay on a plateau, docs/MODEL.md §6.6).
+    mutating func restartPatience() {
+        sinceBest = 0
+    }
+
     /// Whether the epochs without improvement have run past the patience (the run stops).
     var exhausted: Bool { sinceBest > patience }
 

@@ -125,6 +125,27 @@ public final class Trainer {
         run = state.progress
         run.stopping = EarlyStopping(patience: options.patience, decimals: options.metricDecimals)   // this run's patience
         run.stopping.restore(best: state.progress.stopping.best, sinceBest: state.progress.stopping.sinceBest)
+        adam.hyperparameters.learningRate = learningRate
+        decayOnPlateau()        // a run early stopping ended goes on when this config allows more decays
+    }
+
+    /// The learning rate of the next step: the config's, times the decay factor for each decay so
+    /// far (docs/MODEL.md §6.6).
+    public var learningRate: Double {
+        run.learningRateDecayEpochs.reduce(config.learningRate) { rate, _ in rate * config.learningRateDecay }
+    }
+
+    /// The opt-in decay on a plateau (docs/MODEL.md §6.6): when early stopping's patience has run
+    /// out and decays remain, multiplies the learning rate by the decay factor and restarts the
+    /// patience (the best epoch and its score stay). Returns whether it decayed.
+    @discardableResult
+    private func decayOnPlateau() -> Bool {
+        guard run.stopping.exhausted, run.learningRateDecayEpochs.count < config.learningRateDecays,
+              let last = run.history.last else { return false }
+        run.learningRateDecayEpochs.append(last.epoch)
+        run.stopping.restartPatience()
+        adam.hyperparameters.learningRate = learningRate
+        return true
     }
 
     /// Everything `resume(from:source:)` needs, as of the end of the last epoch.
@@ -173,8 +194,8 @@ public final class Trainer {
             let validation = validates ? try model.evaluate(with: validationScorer(model), split: .validation, ks: validationKs,
                                                             workspace: validationWorkspace)
                                        : RankingMetrics(ks: validationKs)
-            let (score, improved, stop) = validates ? run.stopping.update(validation[options.validationMetric] ?? 0)
-                                                    : (Double.nan, true, false)
+            let (score, improved, patienceRanOut) = validates ? run.stopping.update(validation[options.validationMetric] ?? 0)
+                                                              : (Double.nan, true, false)
             if improved {
                 run.bestParameters = parameters
                 run.bestEpoch = run.history.count
@@ -184,12 +205,14 @@ public final class Trainer {
                                      evaluationSeconds: (clock.now - evalStart).seconds)
             run.history.append(record)
             run.nextEpoch = epoch + 1
+            let stop = patienceRanOut && !decayOnPlateau()
             if let sink { try sink.save(state(elapsedSeconds: earlierSeconds + (clock.now - started).seconds)) }
             if let progress, !progress(.epochEnd(record)) { result.stopReason = .aborted; break epochs }
             if stop { result.stopReason = .earlyStopped }
         }
         result.history = run.history
         result.bestEpoch = run.bestEpoch
+        result.learningRateDecayEpochs = run.learningRateDecayEpochs
         result.bestValidation = run.bestEpoch.map { run.history[$0].validation }
         model.parameters = run.bestParameters ?? parameters
         if result.bestEpoch != nil && dataset.holdOut.has(.test) {

@@ -60,6 +60,7 @@ extension TrainingResult {
             ("best_epoch", bestEpoch.map { .int(history[$0].epoch) } ?? .null),
             ("epochs_run", .int(history.count)),
             ("stop_reason", .string(stopReason.rawValue)),
+            ("learning_rate_decayed_after", .array(learningRateDecayEpochs.map { .int($0) })),
             ("valid", bestValidation?.json() ?? .null),
             ("test", test?.json() ?? .null),
             ("unrounded", .object([("valid", bestValidation?.unroundedJSON ?? .null), ("test", test?.unroundedJSON ?? .null)])),

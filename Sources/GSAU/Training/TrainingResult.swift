@@ -34,6 +34,8 @@ public struct TrainingResult: Sendable {
     /// Index into `history` of the kept (best) epoch; nil when aborted before the first epoch ended.
     public var bestEpoch: Int?
     public var bestValidation: RankingMetrics?
+    /// The epochs after which the learning rate was decayed on a plateau (docs/MODEL.md §6.6).
+    public var learningRateDecayEpochs: [Int] = []
     public var test: RankingMetrics?
     public var stopReason: StopReason = .completed
     public var totalSeconds: Double = 0

@@ -9,6 +9,8 @@ struct RunProgress {
     /// Whether early stopping has ended the run (its counter is past its patience).
     var earlyStopped: Bool { stopping.exhausted }
     var bestParameters: [Float]? = nil
+    /// The epochs after which the learning rate was decayed on a plateau (docs/MODEL.md §6.6).
+    var learningRateDecayEpochs: [Int] = []
     /// Wall time of the earlier sessions of this run.
     var elapsedSeconds = 0.0
 }
@@ -53,8 +55,19 @@ public struct TrainingState {
         if let unknown = saved.keys.first(where: { name in !expected.contains { $0.name == name } }) {
             throw refuse("its config has a field '\(unknown)' this library does not know")
         }
+        let decays = progress.learningRateDecayEpochs.count
         for now in expected {
             let was = saved[now.name] ?? defaults[now.name] ?? ""
+            // Until the learning rate has been decayed, a run went as it would have with any
+            // decay setting (docs/MODEL.md §6.6); after, the factor is fixed and the number of
+            // decays may not fall below those made.
+            if now.name == "learning_rate_decay" && decays == 0 { continue }
+            if now.name == "learning_rate_decays" {
+                if config.learningRateDecays < decays {
+                    throw refuse("its learning rate was decayed \(decays) times; this run allows \(config.learningRateDecays)")
+                }
+                continue
+            }
             if was != now.value { throw refuse("it was trained with \(now.name) = \(was), this run has \(now.value)") }
         }
         guard datasetFingerprint == Self.fingerprint(dataset) else {

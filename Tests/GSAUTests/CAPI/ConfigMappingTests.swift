@@ -20,7 +20,9 @@ final class ConfigMappingTests: XCTestCase {
         XCTAssertEqual(offset("graph_score_weight"), MemoryLayout<gsau_config>.offset(of: \.graph_score_weight))
         XCTAssertEqual(offset("sampled_negatives"), MemoryLayout<gsau_config>.offset(of: \.sampled_negatives))
         XCTAssertEqual(offset("logit_scale"), MemoryLayout<gsau_config>.offset(of: \.logit_scale))
-        XCTAssertEqual(members.count, 25)
+        XCTAssertEqual(offset("learning_rate_decays"), MemoryLayout<gsau_config>.offset(of: \.learning_rate_decays))
+        XCTAssertEqual(offset("learning_rate_decay"), MemoryLayout<gsau_config>.offset(of: \.learning_rate_decay))
+        XCTAssertEqual(members.count, 27)
     }
 
     func testEveryStructMemberIsASchemaFieldOrATrainingOption() {

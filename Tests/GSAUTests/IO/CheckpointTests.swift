@@ -374,7 +374,7 @@ final class CheckpointTests: XCTestCase {
         var mislabelled = try m.serialized()
         mislabelled[4] = 1
         recomputeChecksum(&mislabelled)
-        assertCorrupt(mislabelled, "config.field_count", "32, expected 26 for format version 1")
+        assertCorrupt(mislabelled, "config.field_count", "34, expected 26 for format version 1")
     }
 
     func testWrongMagicIsRejected() throws {
@@ -387,10 +387,10 @@ final class CheckpointTests: XCTestCase {
     func testFutureVersionAndUnknownFlagsAreVersionMismatches() throws {
         let bytes = try model(.directau).serialized()
         var future = bytes
-        future[4] = 7
+        future[4] = 8
         XCTAssertThrowsError(try GSAUModel.deserialize(future, source: "future.gsau")) { error in
             guard case GSAUError.versionMismatch(let message) = error else { return XCTFail("\(error)") }
-            XCTAssertTrue(message.contains("future.gsau") && message.contains("version 7") && message.contains("1 to 6"), message)
+            XCTAssertTrue(message.contains("future.gsau") && message.contains("version 8") && message.contains("1 to 7"), message)
         }
         var flagged = bytes
         flagged[8] = 1

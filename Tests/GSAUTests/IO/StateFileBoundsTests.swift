@@ -22,6 +22,10 @@ final class StateFileBoundsTests: XCTestCase {
             ("epochs since best Int.max", { $0.progress.stopping.restore(best: 0, sinceBest: Int.max) }),
         ]
         edits.append(("epochs since best past the next epoch", { $0.progress.stopping.restore(best: 0, sinceBest: $0.progress.nextEpoch + 1) }))
+        // Learning-rate decays (docs/MODEL.md §6.6) after epochs the history holds, in order.
+        edits.append(("a decay after an epoch past the history", { $0.progress.learningRateDecayEpochs = [$0.progress.history.count] }))
+        edits.append(("a decay after epoch -1", { $0.progress.learningRateDecayEpochs = [-1] }))
+        edits.append(("decays out of order", { $0.progress.learningRateDecayEpochs = [0, -1] }))
         for (name, edit) in edits {
             var crafted = state
             edit(&crafted)

@@ -44,10 +44,10 @@ def _bind(name: str, argtypes: List[type], restype: Optional[type]):
 # ── Versions ────────────────────────────────────────────────────────────────────────────────
 
 GSAU_VERSION_MAJOR = 0
-GSAU_VERSION_MINOR = 5
+GSAU_VERSION_MINOR = 6
 GSAU_VERSION_PATCH = 0
 GSAU_VERSION_NUMBER = GSAU_VERSION_MAJOR * 10000 + GSAU_VERSION_MINOR * 100 + GSAU_VERSION_PATCH
-GSAU_VERSION_STRING = "0.5.0"
+GSAU_VERSION_STRING = "0.6.0"
 GSAU_ABI_VERSION = _loader.EXPECTED_ABI_VERSION
 
 # GSAU_API const char *gsau_version_string(void);
@@ -233,6 +233,8 @@ class gsau_config(ctypes.Structure):
         ("graph_score_weight", c_double),
         ("sampled_negatives", c_int32),
         ("logit_scale", c_double),
+        ("learning_rate_decays", c_int32),
+        ("learning_rate_decay", c_double),
     ]
 
 

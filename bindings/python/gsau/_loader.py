@@ -30,7 +30,7 @@ __all__ = ["EXPECTED_ABI_VERSION", "ENV_VAR", "library_file_names", "candidate_p
            "load_shared_library", "loaded_path"]
 
 #: The GSAU_ABI_VERSION this binding was written against (gsau.h).
-EXPECTED_ABI_VERSION = 5
+EXPECTED_ABI_VERSION = 6
 
 #: Environment variable naming a library file or a folder holding one.
 ENV_VAR = "GSAU_LIBRARY_PATH"

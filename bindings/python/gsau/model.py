@@ -88,6 +88,8 @@ _C_FIELDS: Dict[str, Tuple[str, ...]] = {
     "graph_score_weight": ("graph_score_weight",),
     "sampled_negatives": ("sampled_negatives",),
     "logit_scale": ("logit_scale",),
+    "learning_rate_decays": ("learning_rate_decays",),
+    "learning_rate_decay": ("learning_rate_decay",),
 }
 
 #: Parameters of a training run rather than of the model: None for a model from GSAU.load.
@@ -231,6 +233,13 @@ class GSAU(_Owner):
         training logits are s times the unit sequence vector's dot products with the item rows, a
         softmax inverse temperature (finite, > 0). A larger s sharpens the softmax from the start;
         scores and recommendations are computed as without it.
+    learning_rate_decays : int
+        Opt-in learning-rate decay on a plateau, 0 (default) = the paper's constant rate: when
+        early stopping's ``patience`` runs out, the learning rate is multiplied by
+        ``learning_rate_decay`` and training goes on, at most this many times (0..1024); the run
+        stops at the plateau after the last decay. The best epoch is kept throughout.
+    learning_rate_decay : float
+        The factor of each decay, in (0, 1) (0.1).
 
     Attributes
     ----------
@@ -259,7 +268,8 @@ class GSAU(_Owner):
                  learning_rate: float = 1e-3, weight_decay: float = 0.0, epochs: int = 300,
                  patience: int = 10, random_state: Optional[int] = 2020,
                  num_threads: int = 0, graph_score_weight: float = 0.0,
-                 sampled_negatives: int = 0, logit_scale: float = 1.0) -> None:
+                 sampled_negatives: int = 0, logit_scale: float = 1.0,
+                 learning_rate_decays: int = 0, learning_rate_decay: float = 0.1) -> None:
         self._handle: Optional[_ModelHandle] = None
         self._closed = False
         self.stopped_early = False
@@ -290,6 +300,8 @@ class GSAU(_Owner):
             "graph_score_weight": _float("graph_score_weight", graph_score_weight),
             "sampled_negatives": _int("sampled_negatives", sampled_negatives),
             "logit_scale": _float("logit_scale", logit_scale),
+            "learning_rate_decays": _int("learning_rate_decays", learning_rate_decays),
+            "learning_rate_decay": _float("learning_rate_decay", learning_rate_decay),
         }
 
     # -- configuration --
@@ -381,8 +393,9 @@ class GSAU(_Owner):
         resume : bool
             Continue the run saved in ``state_path`` from its last completed epoch, with exactly
             the numbers of an uninterrupted run (same data, configuration and thread count;
-            ``epochs`` may be raised, and ``patience`` too: a run early stopping ended then goes on
-            as a run with that patience from the start would have). A file of another run
+            ``epochs`` may be raised, and ``patience`` and ``learning_rate_decays`` too: a run
+            early stopping ended then goes on as a run with them from the start would have). A
+            file of another run
             raises InvalidArgumentError naming the difference.
         warm_start : GSAU or str or os.PathLike or None
             Start from a trained model, or the path of a saved one, whose ids overlap the data's
