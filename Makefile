@@ -67,6 +67,9 @@ test-bench-cli: build
 	$(RELEASE)/gsau-bench epoch --bogus 2>&1 | grep -q "'--bogus' is not an option of epoch"
 	$(RELEASE)/gsau-bench epoch --epochs x 2>&1 | grep -q -- "--epochs needs a whole number"
 	$(RELEASE)/gsau-bench frob 2>&1 | grep -q "unknown command 'frob'"
+	$(RELEASE)/gsau-bench scale-point --sampled-negatives 1.5 2>&1 | grep -q -- "--sampled-negatives needs a whole number"
+	$(RELEASE)/gsau-bench scale-point --variant 2>&1 | grep -q -- "--variant needs a value"
+	$(RELEASE)/gsau-bench kernels --allow-unspecialized --runs 2 --bogus 2>&1 | grep -q "'--bogus' is not an option of kernels"
 
 $(RELEASE)/libgsau.so: deps
 	$(SWIFT_BUILD) -c release --product gsau

@@ -5,40 +5,56 @@ import Glibc
 // Every command reads only its own options; anything else (an unknown command or option, a value
 // that is not a number) is refused before any work starts, and --help prints the usage.
 
-let usage = """
-usage: gsau-bench COMMAND [OPTIONS]     (every command also takes --data DIR, default data)
-  load [--runs N] [--out DIR]        load + split of data/beauty.txt and data/beauty.inter
-  eval [--runs N] [--out DIR]        full-ranking evaluation of all Beauty users (popularity scores)
-  kernels [--runs N] [--out DIR] [--allow-unspecialized]
-                                     per-kernel timings at Beauty step shapes (KernelBench.swift)
-  epoch [--epochs N] [--out DIR]     N training epochs of gsau-rec on data/beauty.txt (EpochBench.swift)
-  query [--queries N] [--out DIR]    top-10 latency p50/p99 and batch throughput (QueryBench.swift)
-  score [--runs N] [--out DIR]       top-100 of every Beauty user to a JSON Lines file (ScoreBench.swift)
-  synth --scale S [--seed N] --out FILE
-                                     Beauty-shaped synthetic data at S× (SyntheticBeauty.swift)
-  scale-point [--file FILE] [--label L] [--steps N] [--warmup N] [--queries N] [--batch-users N]
-              [--threads N] [--variant V] [--sampled-negatives K] [--out FILE.json]
-                                     one row of bench/scale or bench/sampled-softmax (ScaleBench.swift)
-  all [--runs N] [--out DIR]         load, then eval
-"""
-
-/// The options each command accepts (each takes a value), and its flags (no value).
-let commandOptions: [String: (options: Set<String>, flags: Set<String>)] = [
-    "load": (["--runs", "--out"], []),
-    "eval": (["--runs", "--out"], []),
-    "all": (["--runs", "--out"], []),
-    "kernels": (["--runs", "--out"], ["--allow-unspecialized"]),
-    "epoch": (["--epochs", "--out"], []),
-    "query": (["--queries", "--out"], []),
-    "score": (["--runs", "--out"], []),
-    "synth": (["--scale", "--seed", "--out"], []),
-    "scale-point": (["--file", "--label", "--steps", "--warmup", "--queries", "--batch-users", "--threads",
-                     "--variant", "--sampled-negatives", "--out"], []),
+/// The commands: each one's synopsis (its options; a value written N, S or K is a whole number,
+/// checked before any work), and what it measures. The usage and the accepted options both come
+/// from this table.
+let commands: [(name: String, synopsis: String, summary: String)] = [
+    ("load", "[--runs N] [--out DIR]", "load + split of data/beauty.txt and data/beauty.inter"),
+    ("eval", "[--runs N] [--out DIR]", "full-ranking evaluation of all Beauty users (popularity scores)"),
+    ("kernels", "[--runs N] [--out DIR] [--allow-unspecialized]", "per-kernel timings at Beauty step shapes (KernelBench.swift)"),
+    ("epoch", "[--epochs N] [--out DIR]", "N training epochs of gsau-rec on data/beauty.txt (EpochBench.swift)"),
+    ("query", "[--queries N] [--out DIR]", "top-10 latency p50/p99 and batch throughput (QueryBench.swift)"),
+    ("score", "[--runs N] [--out DIR]", "top-100 of every Beauty user to a JSON Lines file (ScoreBench.swift)"),
+    ("synth", "--scale S [--seed N] --out FILE", "Beauty-shaped synthetic data at S× (SyntheticBeauty.swift)"),
+    ("scale-point", "[--file FILE] [--label L] [--steps N] [--warmup N] [--queries N] [--batch-users N] [--threads N] [--variant V] [--sampled-negatives K] [--out FILE.json]",
+     "one row of bench/scale or bench/sampled-softmax (ScaleBench.swift)"),
+    ("all", "[--runs N] [--out DIR]", "load, then eval"),
 ]
 
-/// Options whose value is a whole number (checked with the others, before any work).
-let wholeNumberOptions: Set<String> = ["--runs", "--epochs", "--queries", "--scale", "--seed", "--steps", "--warmup",
-                                       "--batch-users", "--threads", "--sampled-negatives"]
+/// A synopsis's options: those followed by a value (and whether it is a whole number), and flags.
+func parseSynopsis(_ synopsis: String) -> (options: [String: Bool], flags: Set<String>) {
+    let words = synopsis.split(separator: " ").map { String($0.filter { $0 != "[" && $0 != "]" }) }
+    var options: [String: Bool] = [:], flags: Set<String> = []
+    for (k, word) in words.enumerated() where word.hasPrefix("--") {
+        if k + 1 < words.count, !words[k + 1].hasPrefix("--") { options[word] = ["N", "S", "K"].contains(words[k + 1]) }
+        else { flags.insert(word) }
+    }
+    return (options, flags)
+}
+
+/// "  name synopsis", the synopsis wrapped before an option group that would pass column 100.
+func synopsisLines(_ name: String, _ synopsis: String) -> String {
+    var groups: [String] = []
+    for word in synopsis.split(separator: " ") {
+        if word.hasPrefix("[") || word.hasPrefix("--") || groups.isEmpty { groups.append(String(word)) }
+        else { groups[groups.count - 1] += " " + word }
+    }
+    let indent = String(repeating: " ", count: name.count + 3)
+    var lines = ["  \(name)"]
+    for group in groups {
+        if lines[lines.count - 1].count + 1 + group.count > 100 { lines.append(indent + group) }
+        else { lines[lines.count - 1] += " " + group }
+    }
+    return lines.joined(separator: "\n")
+}
+
+let usage = "usage: gsau-bench COMMAND [OPTIONS]     (every command also takes --data DIR, default data)\n"
+    + commands.map { c in
+        let head = synopsisLines(c.name, c.synopsis)
+        let column = 37
+        return head.count < column ? head + String(repeating: " ", count: column - head.count) + c.summary + "\n"
+                                   : head + "\n" + String(repeating: " ", count: column) + c.summary + "\n"
+    }.joined()
 
 func refuse(_ message: String) -> Never {
     fputs("gsau-bench: \(message)\n\(usage)", stderr)
@@ -51,7 +67,8 @@ if args.contains(where: { $0 == "--help" || $0 == "-h" || $0 == "help" }) {
     exit(0)
 }
 let command = args.first ?? "all"
-guard let accepted = commandOptions[command] else { refuse("unknown command '\(command)'") }
+guard let entry = commands.first(where: { $0.name == command }) else { refuse("unknown command '\(command)'") }
+let accepted = parseSynopsis(entry.synopsis)
 var given: [String: String] = [:]
 var index = 1
 while index < args.count {
@@ -59,10 +76,10 @@ while index < args.count {
     if accepted.flags.contains(name) {
         given[name] = ""
         index += 1
-    } else if accepted.options.contains(name) || name == "--data" {
+    } else if accepted.options[name] != nil || name == "--data" {
         guard index + 1 < args.count else { refuse("\(name) needs a value") }
         let value = args[index + 1]
-        if wholeNumberOptions.contains(name) && UInt64(value) == nil {
+        if accepted.options[name] == true && UInt64(value) == nil {
             refuse("\(name) needs a whole number, got '\(value)'")
         }
         given[name] = value

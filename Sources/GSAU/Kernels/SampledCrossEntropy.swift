@@ -30,12 +30,12 @@ final class SampledCrossEntropyWorkspace<T: GSAUScalar> {
     var removed: [Int] = []                      // logits positions of accidental hits
 }
 
-/// Computes the mean sampled loss and ACCUMULATES gradScale · its gradient into `dQuery`,
+/// Computes the mean sampled loss and ACCUMULATES its gradient into `dQuery`,
 /// `dTable` (target and negative rows) and `dBias`. The caller checks every id against `classes`.
 func sampledCrossEntropyForwardBackward<T: GSAUScalar>(
     query: UnsafePointer<T>, table: UnsafePointer<T>, bias: UnsafePointer<T>?,
     targets: UnsafePointer<Int32>, rows: Int, negatives: UnsafePointer<Int32>, negativeCount k: Int, dim d: Int,
-    logExpectedCount: UnsafePointer<T>, logitScale s: T = 1, gradScale: T = 1,
+    logExpectedCount: UnsafePointer<T>, logitScale s: T = 1,
     dQuery: UnsafeMutablePointer<T>, dTable: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>?,
     workspace w: SampledCrossEntropyWorkspace<T>) -> T {
     if rows == 0 { return 0 }
@@ -66,7 +66,7 @@ func sampledCrossEntropyForwardBackward<T: GSAUScalar>(
         }
     }
     let loss = crossEntropyForwardBackward(logits: logits, targets: zeroTargets, rows: rows, classes: width,
-                                           dLogits: logits, gradScale: gradScale, rowLoss: w.rowLoss.reserve(rows))
+                                           dLogits: logits, rowLoss: w.rowLoss.reserve(rows))
     for position in w.removed { logits[position] = 0 }    // a removed candidate takes no gradient
 
     // Backward. dlogits [rows, K+1]: column 0 into the targets' rows, columns 1...K into the negatives'.
