@@ -134,8 +134,7 @@ final class ModelCAPITests: XCTestCase {
             let status = state.map { gsau_train_resumable(&m, ds, &cfg, $0, resume, nil, nil) } ?? gsau_train(&m, ds, &cfg, nil, nil)
             return (status, m)
         }
-        let path = try TestFiles.temporary("", suffix: ".state")
-        try FileManager.default.removeItem(atPath: path)
+        let path = try TestFiles.unusedPath(suffix: ".state")
         let (s0, straight) = run(2, state: nil, resume: 0)
         let (s1, first) = run(1, state: path, resume: 0)
         let (s2, resumed) = run(2, state: path, resume: 1)

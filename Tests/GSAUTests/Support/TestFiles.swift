@@ -19,6 +19,14 @@ enum TestFiles {
         return try JSONSerialization.jsonObject(with: data) as! [String: Any]
     }
 
+    /// A fresh temporary path with the given suffix where no file exists yet (e.g. for a training
+    /// state, which a new run refuses to overwrite).
+    static func unusedPath(suffix: String) throws -> String {
+        let path = try temporary("", suffix: suffix)
+        try FileManager.default.removeItem(atPath: path)
+        return path
+    }
+
     /// Writes `text` to a fresh temporary file with the given suffix and returns its path.
     static func temporary(_ text: String, suffix: String) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gsau-tests-\(getpid())")

@@ -27,12 +27,6 @@ final class LearningRateDecayTests: XCTestCase {
         return o
     }
 
-    private func statePath() throws -> String {
-        let path = try TestFiles.temporary("", suffix: ".state")
-        try FileManager.default.removeItem(atPath: path)
-        return path
-    }
-
     func testAPlateauDecaysTheRateWhereTheRunWouldHaveStopped() throws {
         let plain = try Trainer(config: config(), dataset: dataset, options: options()).train()
         XCTAssertEqual(plain.result.stopReason, .earlyStopped)
@@ -65,7 +59,7 @@ final class LearningRateDecayTests: XCTestCase {
     }
 
     func testAStoppedRunResumedWithDecaysGoesOnAsADecayedRunFromTheStart() throws {
-        let path = try statePath()
+        let path = try TestFiles.unusedPath(suffix: ".state")
         let stopped = try Trainer(config: config(), dataset: dataset, options: options()).train(statePath: path)
         XCTAssertEqual(stopped.result.stopReason, .earlyStopped)
         let straight = try Trainer(config: config(decays: 2), dataset: dataset, options: options()).train()
@@ -84,7 +78,7 @@ final class LearningRateDecayTests: XCTestCase {
     func testADecayedRunStoppedAndResumedEqualsTheUninterruptedRun() throws {
         let straight = try Trainer(config: config(decays: 2), dataset: dataset, options: options()).train()
         let firstDecay = try XCTUnwrap(straight.result.learningRateDecayEpochs.first)
-        let path = try statePath()
+        let path = try TestFiles.unusedPath(suffix: ".state")
         _ = try Trainer(config: config(decays: 2), dataset: dataset, options: options(epochs: firstDecay + 2)).train(statePath: path)
         let state = try TrainingState.read(from: path)
         XCTAssertEqual(state.progress.learningRateDecayEpochs, [firstDecay], "the state file keeps the decays")
@@ -99,7 +93,7 @@ final class LearningRateDecayTests: XCTestCase {
     }
 
     func testAfterADecayTheFactorIsFixedAndTheDecaysMayNotFallBelowThoseMade() throws {
-        let path = try statePath()
+        let path = try TestFiles.unusedPath(suffix: ".state")
         let first = try Trainer(config: config(decays: 2), dataset: dataset, options: options()).train()
         let firstDecay = try XCTUnwrap(first.result.learningRateDecayEpochs.first)
         _ = try Trainer(config: config(decays: 2), dataset: dataset, options: options(epochs: firstDecay + 2)).train(statePath: path)

@@ -11,12 +11,6 @@ final class ResumeTests: XCTestCase {
         return c
     }
 
-    private func statePath() throws -> String {
-        let path = try TestFiles.temporary("", suffix: ".state")
-        try FileManager.default.removeItem(atPath: path)
-        return path
-    }
-
     func testStoppedAndResumedRunEqualsUninterruptedRun() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
         // Dropout + derangement; BPR negatives; cloze masks; the sampled softmax's negatives
@@ -30,7 +24,7 @@ final class ResumeTests: XCTestCase {
             let variant = "\(c.variant) K \(c.sampledNegatives) s \(c.logitScale)"
             let straight = try Trainer(config: c, dataset: ds, options: .epochs(4)).train()
 
-            let path = try statePath()
+            let path = try TestFiles.unusedPath(suffix: ".state")
             _ = try Trainer(config: c, dataset: ds, options: .epochs(2)).train(statePath: path)
             let second = try Trainer(config: c, dataset: ds, options: .epochs(4))
             try second.openState(at: path, resume: true)
@@ -50,7 +44,7 @@ final class ResumeTests: XCTestCase {
         var o = TrainingOptions.epochs(40)
         o.patience = 0; o.validationMetric = "ndcg@5"
         var c = config(.sasrecU); c.learningRate = 0.05
-        let path = try statePath()
+        let path = try TestFiles.unusedPath(suffix: ".state")
         let first = try Trainer(config: c, dataset: ds, options: o).train(statePath: path)
         XCTAssertEqual(first.result.stopReason, .earlyStopped)
         let again = try Trainer(config: c, dataset: ds, options: o)
@@ -71,7 +65,7 @@ final class ResumeTests: XCTestCase {
         strict.patience = 0; strict.validationMetric = "ndcg@5"
         var patient = strict
         patient.patience = 3
-        let path = try statePath()
+        let path = try TestFiles.unusedPath(suffix: ".state")
         let stopped = try Trainer(config: c, dataset: ds, options: strict).train(statePath: path)
         XCTAssertEqual(stopped.result.stopReason, .earlyStopped)
         let straight = try Trainer(config: c, dataset: ds, options: patient).train()
@@ -94,7 +88,7 @@ final class ResumeTests: XCTestCase {
 
     func testForeignOrDamagedStateIsRefusedAndTheTrainerUnchanged() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        let path = try statePath()
+        let path = try TestFiles.unusedPath(suffix: ".state")
         _ = try Trainer(config: config(), dataset: ds, options: .epochs(1)).train(statePath: path)
 
         var other = config(); other.gamma = 0.2
@@ -113,7 +107,7 @@ final class ResumeTests: XCTestCase {
 
         var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[bytes.count / 2] ^= 0x10
-        let damaged = try statePath()
+        let damaged = try TestFiles.unusedPath(suffix: ".state")
         try Data(bytes).write(to: URL(fileURLWithPath: damaged))
         XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: .epochs(2)).resume(from: damaged)) {
             XCTAssertTrue("\($0)".contains("checksum mismatch"), "\($0)")
@@ -129,11 +123,11 @@ final class ResumeTests: XCTestCase {
     /// a field this library does not know is refused.
     func testConfigFieldsAreComparedByNameWithDefaultsForNewerFields() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        let path = try statePath()
+        let path = try TestFiles.unusedPath(suffix: ".state")
         _ = try Trainer(config: config(), dataset: ds, options: .epochs(1)).train(statePath: path)
         var state = try TrainingState.decode(try Array(Data(contentsOf: URL(fileURLWithPath: path))), source: path)
         state.configText.removeAll { (ConfigSchema.field(named: $0.name)?.sinceFormatVersion ?? 1) > 1 }
-        let older = try statePath()
+        let older = try TestFiles.unusedPath(suffix: ".state")
         try Data(try state.encoded()).write(to: URL(fileURLWithPath: older))
         let resumed = try Trainer(config: config(), dataset: ds, options: .epochs(2))
         try resumed.resume(from: older)
@@ -153,7 +147,7 @@ final class ResumeTests: XCTestCase {
     /// Every truncation of a valid file fails with an error (checked lengths, no trap).
     func testAStateFileIsNeverOverwrittenByANewRun() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        let path = try statePath()
+        let path = try TestFiles.unusedPath(suffix: ".state")
         _ = try Trainer(config: config(), dataset: ds, options: .epochs(1)).train(statePath: path)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try Trainer(config: config(), dataset: ds, options: .epochs(1)).openState(at: path, resume: false)) {
@@ -164,7 +158,7 @@ final class ResumeTests: XCTestCase {
 
     func testEveryTruncationIsAnError() throws {
         let ds = try Dataset.load(path: TestFiles.fixture("tiny.txt"))
-        let path = try statePath()
+        let path = try TestFiles.unusedPath(suffix: ".state")
         var c = config(); c.embeddingSize = 4; c.innerSize = 4; c.heads = 1; c.transformerLayers = 1; c.graphLayers = 1
         _ = try Trainer(config: c, dataset: ds, options: .epochs(1)).train(statePath: path)
         let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
