@@ -55,20 +55,19 @@ public struct TrainingState {
         if let unknown = saved.keys.first(where: { name in !expected.contains { $0.name == name } }) {
             throw refuse("its config has a field '\(unknown)' this library does not know")
         }
+        // The decay fields are checked by their own rule below; every other field must match.
+        let decayFactor = "learning_rate_decay", decayCount = "learning_rate_decays"
         let decays = progress.learningRateDecayEpochs.count
         for now in expected {
             let was = saved[now.name] ?? defaults[now.name] ?? ""
-            // Until the learning rate has been decayed, a run went as it would have with any
-            // decay setting (docs/MODEL.md §6.6); after, the factor is fixed and the number of
-            // decays may not fall below those made.
-            if now.name == "learning_rate_decay" && decays == 0 { continue }
-            if now.name == "learning_rate_decays" {
-                if config.learningRateDecays < decays {
-                    throw refuse("its learning rate was decayed \(decays) times; this run allows \(config.learningRateDecays)")
-                }
-                continue
-            }
-            if was != now.value { throw refuse("it was trained with \(now.name) = \(was), this run has \(now.value)") }
+            let free = now.name == decayCount || (now.name == decayFactor && decays == 0)
+            if !free && was != now.value { throw refuse("it was trained with \(now.name) = \(was), this run has \(now.value)") }
+        }
+        // Until the learning rate has been decayed, a run went as it would have with any decay
+        // setting (docs/MODEL.md §6.6); after, the factor is fixed (above) and the number of decays
+        // may not fall below those made.
+        guard config.learningRateDecays >= decays else {
+            throw refuse("its learning rate was decayed \(decays) times; this run allows \(config.learningRateDecays)")
         }
         guard datasetFingerprint == Self.fingerprint(dataset) else {
             throw refuse("it was trained on other data (\(datasetFingerprint[0]) users, \(datasetFingerprint[1]) items, \(datasetFingerprint[2]) interactions; this dataset has \(dataset.userCount), \(dataset.itemCount), \(dataset.interactionCount), or the same counts with other interactions)")

@@ -74,11 +74,7 @@ final class ResumeTests: XCTestCase {
         let resumed = try Trainer(config: c, dataset: ds, options: patient)
         try resumed.resume(from: path)
         XCTAssertEqual(resumed.nextEpoch, stopped.result.history.count)
-        let continued = try resumed.train(statePath: path)
-        XCTAssertEqual(continued.result.history.map(\.lossSum), straight.result.history.map(\.lossSum))
-        XCTAssertEqual(continued.result.bestEpoch, straight.result.bestEpoch)
-        XCTAssertEqual(continued.result.stopReason, straight.result.stopReason)
-        XCTAssertEqual(continued.model.parameters, straight.model.parameters)
+        assertSameRun(try resumed.train(statePath: path), straight)
 
         // A smaller patience than the state's is refused (it might have stopped the run earlier).
         XCTAssertThrowsError(try Trainer(config: c, dataset: ds, options: strict).resume(from: path)) {
